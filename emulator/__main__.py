@@ -1,0 +1,5 @@
+"""`python -m emulator` behaves exactly like the `sms-emulator` console script."""
+
+from emulator.cli import main
+
+raise SystemExit(main())

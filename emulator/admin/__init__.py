@@ -1,0 +1,1 @@
+"""The test-facing surface: inspection API under /_emulator, web inbox, pytest plugin."""

@@ -1,0 +1,66 @@
+"""The emulated world in one object: clock, randomness, accounts, messages, limits, jobs, policy.
+
+Providers and the admin API receive a `Backend` and act on it; nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from emulator.core.accounts import AccountRegistry
+from emulator.core.clock import VirtualClock
+from emulator.core.delivery import DeliveryService
+from emulator.core.fixtures import Fixtures
+from emulator.core.ids import RandomSource
+from emulator.core.limits import QpsLimiter, SlidingWindowLimiter
+from emulator.core.messages import MessageStore
+from emulator.core.nonces import NonceCache
+from emulator.core.scheduler import Scheduler
+
+if TYPE_CHECKING:
+    from emulator.core.outcomes import OutcomePolicy
+
+RESET_TARGETS = ("messages", "scenario", "all")
+
+
+class Backend:
+    def __init__(self, fixtures: Fixtures, policy: OutcomePolicy, *, seed: int | None = None,
+                 store_cap: int = 100_000) -> None:
+        self.started_at = time.time()
+        self.clock = VirtualClock()
+        self.ids = RandomSource(seed)
+        self.fixtures = fixtures
+        self.policy = policy
+        self.accounts = AccountRegistry()
+        self.accounts.load_fixtures(fixtures.accounts)
+        self.messages = MessageStore(cap=store_cap)
+        self.scheduler = Scheduler(self.clock)
+        self.deliveries = DeliveryService(self.clock, self.messages, self.scheduler)
+        self.limits = SlidingWindowLimiter()
+        self.qps = QpsLimiter()
+        self.nonces = NonceCache()
+        self._reset_hooks: list[Callable[[], None]] = []
+
+    def on_reset(self, hook: Callable[[], None]) -> None:
+        """Extra state (verification codes, callbacks) registers here to be cleared with messages."""
+        self._reset_hooks.append(hook)
+
+    def reset(self, what: str = "all") -> None:
+        if what not in RESET_TARGETS:
+            raise ValueError(f"reset what={what!r}; expected one of {', '.join(RESET_TARGETS)}")
+        if what in ("scenario", "all"):
+            self.policy.reset()
+        if what in ("messages", "all"):
+            self.messages.clear()
+            self.scheduler.clear()
+            self.limits.clear()
+            self.qps.clear()
+            self.nonces.clear()
+            self.accounts.restore()
+            for hook in self._reset_hooks:
+                hook()
+        if what == "all":
+            self.clock.reset()
+            self.ids.reseed()

@@ -1,0 +1,119 @@
+"""The message store: every accepted SMS, as the phone and the inspection API see it."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from emulator.core.clock import iso_utc
+
+#: waiting -> delivered | failed (Alibaba SendStatus 1 / 3 / 2)
+STATUSES = ("waiting", "delivered", "failed")
+
+
+@dataclass
+class Message:
+    id: int
+    account: str
+    provider: str                # dysms | dypns | onecloud
+    action: str
+    phone: str
+    content: str
+    sign: str | None = None
+    template: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    code: str | None = None      # the verification code the text carries, if any
+    status: str = "waiting"
+    biz_id: str | None = None    # Alibaba BizId, or the 1oc mid
+    out_id: str | None = None
+    request_id: str | None = None
+    sent_at: float = 0.0
+    delivered_at: float | None = None
+    err_code: str | None = None  # receipt code: DELIVERED, a carrier code, a 1oc stat
+    segments: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["sent_at_iso"] = iso_utc(self.sent_at)
+        data["delivered_at_iso"] = iso_utc(self.delivered_at) if self.delivered_at else None
+        return data
+
+
+Listener = Callable[[str, Message], None]
+
+
+class MessageStore:
+    """In-memory, insertion-ordered, bounded store with change listeners (live feed, long-polls)."""
+
+    def __init__(self, cap: int = 100_000) -> None:
+        self.cap = cap
+        self._messages: OrderedDict[int, Message] = OrderedDict()
+        self._ids = itertools.count(1)
+        self._listeners: list[Listener] = []
+        self._changed: asyncio.Event | None = None
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    def add(self, message: Message) -> Message:
+        self._messages[message.id] = message
+        while len(self._messages) > self.cap:
+            self._messages.popitem(last=False)
+        self._emit("created", message)
+        return message
+
+    def update(self, message: Message, **changes: Any) -> Message:
+        for key, value in changes.items():
+            setattr(message, key, value)
+        self._emit("updated", message)
+        return message
+
+    def get(self, message_id: int) -> Message | None:
+        return self._messages.get(message_id)
+
+    def __len__(self) -> int:
+        return len(self._messages)
+
+    def all(self) -> Iterable[Message]:
+        return self._messages.values()
+
+    def query(self, *, account: str | None = None, phone: str | None = None, provider: str | None = None,
+              template: str | None = None, sign: str | None = None, status: str | None = None,
+              biz_id: str | None = None, since: int | None = None) -> list[Message]:
+        out = []
+        for message in self._messages.values():
+            if since is not None and message.id <= since:
+                continue
+            if account is not None and message.account != account:
+                continue
+            if phone is not None and message.phone != phone:
+                continue
+            if provider is not None and message.provider != provider:
+                continue
+            if template is not None and message.template != template:
+                continue
+            if sign is not None and message.sign != sign:
+                continue
+            if status is not None and message.status != status:
+                continue
+            if biz_id is not None and message.biz_id != biz_id:
+                continue
+            out.append(message)
+        return out
+
+    def clear(self) -> None:
+        self._messages.clear()
+        self._emit("cleared", None)  # type: ignore[arg-type]
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _emit(self, kind: str, message: Message) -> None:
+        for listener in list(self._listeners):
+            listener(kind, message)

@@ -1,0 +1,57 @@
+"""The seam where "what happens to this request" is decided.
+
+Every provider turns an authenticated request into a `Call` and asks the `OutcomePolicy` (the scenario
+engine) before acting, and again for each message it accepts (how and when it is delivered). Handlers never
+contain `if phone == ...`: magic numbers are rules of the default scenario.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Call:
+    provider: str                    # dysms | dypns | onecloud
+    action: str                      # SendSms, SendSmsVerifyCode, Send (1oc) ...
+    params: Mapping[str, str]
+    account: str
+    credential: str | None = None    # AccessKeyId or AppSecret used
+    phones: tuple[str, ...] = ()     # canonical numbers the call addresses
+    sign: str | None = None
+    template: str | None = None
+    received_at: float = 0.0
+
+
+@dataclass
+class Decision:
+    """What the policy wants done with a call before (or instead of) the provider action."""
+
+    error: str | None = None         # a code of the provider's error table (or an alias of one)
+    message: str | None = None       # override of the table's message
+    latency: float = 0.0             # seconds to wait before answering
+    fault: str | None = None         # reset | empty | hang: a network fault instead of an answer
+    rule: str | None = None          # which rule decided (for logs and inspection)
+
+
+@dataclass
+class DeliveryPlan:
+    """How one accepted message ends: when, and with which receipt."""
+
+    delivered: bool = True
+    err_code: str | None = None      # provider-specific receipt code; None = the provider's default
+    delay: float = 3.0
+    callback_failures: int = 0       # extra: receivers the scenario expects to fail first (informational)
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class OutcomePolicy(Protocol):
+    def decide(self, call: Call) -> Decision: ...
+
+    def delivery(self, call: Call, phone: str) -> DeliveryPlan: ...
+
+    def supports_card(self, call: Call, phone: str) -> bool: ...
+
+    def reset(self) -> None: ...

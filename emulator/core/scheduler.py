@@ -1,0 +1,107 @@
+"""Jobs due at a virtual time: deliveries, receipts, callback retries.
+
+Jobs are plain data (`kind` + JSON-able `payload`), never closures, so the queue can be listed, persisted
+and restored. One background task sleeps until the earliest job is due; moving the clock wakes it, and
+`run_due()` lets a caller (the clock-advance endpoint) wait until everything due has been handled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from emulator.core.clock import VirtualClock
+
+log = logging.getLogger("sms_emulator.scheduler")
+
+Handler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(order=True)
+class Job:
+    due: float
+    seq: int
+    kind: str = field(compare=False)
+    payload: dict[str, Any] = field(compare=False, default_factory=dict)
+    cancelled: bool = field(compare=False, default=False)
+
+
+class Scheduler:
+    def __init__(self, clock: VirtualClock) -> None:
+        self.clock = clock
+        self._heap: list[Job] = []
+        self._seq = itertools.count()
+        self._handlers: dict[str, Handler] = {}
+        self._wake: asyncio.Event | None = None
+        self._lock: asyncio.Lock | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
+        clock.subscribe(self.wake)
+
+    def on(self, kind: str, handler: Handler) -> None:
+        self._handlers[kind] = handler
+
+    def schedule(self, due: float, kind: str, payload: dict[str, Any]) -> Job:
+        job = Job(due, next(self._seq), kind, payload)
+        heapq.heappush(self._heap, job)
+        self.wake()
+        return job
+
+    def pending(self, kind: str | None = None) -> list[Job]:
+        return sorted(j for j in self._heap if not j.cancelled and (kind is None or j.kind == kind))
+
+    def clear(self) -> None:
+        self._heap.clear()
+
+    def wake(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    async def run_due(self) -> int:
+        """Handle every job due now, including jobs those jobs schedule for no later than now."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        handled = 0
+        async with self._lock:
+            while self._heap and self._heap[0].due <= self.clock.now():
+                job = heapq.heappop(self._heap)
+                if job.cancelled:
+                    continue
+                handler = self._handlers.get(job.kind)
+                if handler is None:
+                    log.error("no handler for scheduled job kind %s", job.kind)
+                    continue
+                try:
+                    await handler(job.payload)
+                except Exception:  # a broken job must not stop the queue
+                    log.exception("scheduled job %s failed", job.kind)
+                handled += 1
+        return handled
+
+    async def run_forever(self) -> None:
+        self._wake = asyncio.Event()
+        while True:
+            await self.run_due()
+            self._wake.clear()
+            timeout = None
+            if self._heap:
+                timeout = max(0.0, self._heap[0].due - self.clock.now())
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self.run_forever())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

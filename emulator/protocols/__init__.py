@@ -1,0 +1,1 @@
+"""Wire protocols: how providers' requests are authenticated and their answers shaped."""

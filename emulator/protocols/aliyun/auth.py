@@ -1,0 +1,157 @@
+"""Who is calling: verify an RPC v1 or ACS3 signature (never skipped), freshness, nonce and STS token."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import re
+from dataclasses import dataclass
+
+from emulator.core.accounts import Account, StsCredential
+from emulator.core.backend import Backend
+from emulator.protocols.aliyun import signature as sig
+from emulator.protocols.aliyun.errors import SIGNATURE_MISMATCH_TEXT, gateway_error, missing
+from emulator.protocols.aliyun.request import AliyunRequest
+
+#: Requests whose timestamp is further than this from the (virtual) server time are refused.
+FRESHNESS_WINDOW = 15 * 60
+ACS3_REQUIRED_SIGNED = ("host", "x-acs-action", "x-acs-content-sha256", "x-acs-date",
+                        "x-acs-signature-nonce", "x-acs-version")
+_TIMESTAMP = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?Z")
+
+
+@dataclass(frozen=True)
+class Principal:
+    account: Account
+    access_key_id: str
+    scheme: str                       # rpc | acs3
+    sts: StsCredential | None = None
+
+
+def parse_timestamp(value: str) -> float | None:
+    match = _TIMESTAMP.fullmatch(value)
+    if not match:
+        return None
+    try:
+        parts = tuple(int(g) for g in match.groups())
+        if not (1 <= parts[1] <= 12 and 1 <= parts[2] <= 31 and parts[3] < 24 and parts[4] < 60 and parts[5] < 61):
+            return None
+        return float(calendar.timegm((*parts, 0, 0, 0)))
+    except (ValueError, OverflowError):
+        return None
+
+
+class Authenticator:
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def authenticate(self, req: AliyunRequest) -> Principal:
+        authorization = req.header("authorization")
+        if authorization and authorization.strip().upper().startswith("ACS3-"):
+            return self._acs3(req, authorization)
+        if "Signature" in req.params:
+            return self._rpc(req)
+        if authorization:
+            raise gateway_error("IncompleteSignature",
+                                "The Authorization header is not an ACS3 signature this gateway accepts.")
+        raise missing("Signature")
+
+    # RPC v1 ---------------------------------------------------------------------------------------
+
+    def _rpc(self, req: AliyunRequest) -> Principal:
+        params = req.params
+        for name in ("AccessKeyId", "SignatureMethod", "SignatureNonce", "Timestamp"):
+            if not params.get(name):
+                raise missing(name)
+        if params["SignatureMethod"] != "HMAC-SHA1":
+            raise gateway_error("InvalidSignatureMethod",
+                                f"Specified signature method {params['SignatureMethod']!r} is not valid; "
+                                "RPC requests are signed with HMAC-SHA1.")
+        if params.get("SignatureVersion", "1.0") != "1.0":
+            raise gateway_error("InvalidSignatureVersion")
+        self._check_fresh(params["Timestamp"])
+        access_key_id = params["AccessKeyId"]
+        account, secret, sts = self._credentials(access_key_id, params.get("SecurityToken"))
+        string_to_sign = sig.rpc_string_to_sign(req.method, req.query + req.form)
+        expected = sig.rpc_signature(secret, string_to_sign)
+        if not sig.constant_time_equal(expected, params["Signature"]):
+            raise gateway_error("SignatureDoesNotMatch", SIGNATURE_MISMATCH_TEXT + string_to_sign)
+        self._check_nonce(access_key_id, params["SignatureNonce"])
+        return Principal(account, access_key_id, "rpc", sts)
+
+    # ACS3 -----------------------------------------------------------------------------------------
+
+    def _acs3(self, req: AliyunRequest, authorization: str) -> Principal:
+        try:
+            auth = sig.parse_authorization(authorization)
+        except sig.AuthorizationFormatError as exc:
+            raise gateway_error("IncompleteSignature", f"{exc}.") from None
+        if auth.algorithm != sig.ACS3_ALGORITHM:
+            raise gateway_error("IncompleteSignature",
+                                f"Signature algorithm {auth.algorithm} is not supported; use {sig.ACS3_ALGORITHM}.")
+        token = req.header("x-acs-security-token")
+        required = (*ACS3_REQUIRED_SIGNED, "x-acs-security-token") if token else ACS3_REQUIRED_SIGNED
+        unsigned = [h for h in required if h not in auth.signed_headers]
+        if unsigned:
+            raise gateway_error("IncompleteSignature", f"SignedHeaders must include {', '.join(unsigned)}.")
+        absent = [h for h in auth.signed_headers if h not in req.headers]
+        if absent:
+            raise gateway_error("IncompleteSignature", f"Signed header(s) {', '.join(absent)} are not in the request.")
+        self._check_fresh(req.header("x-acs-date") or "")
+        account, secret, sts = self._credentials(auth.credential, token)
+        canonical = sig.acs3_canonical_request(req.method, req.path, req.query, req.headers,
+                                               auth.signed_headers, hashlib.sha256(req.body).hexdigest())
+        string_to_sign = sig.acs3_string_to_sign(canonical)
+        expected = sig.acs3_signature(secret, string_to_sign)
+        if not sig.constant_time_equal(expected, auth.signature.lower()):
+            raise gateway_error("SignatureDoesNotMatch", SIGNATURE_MISMATCH_TEXT + string_to_sign)
+        self._check_nonce(auth.credential, req.header("x-acs-signature-nonce") or "")
+        return Principal(account, auth.credential, "acs3", sts)
+
+    # Shared checks --------------------------------------------------------------------------------
+
+    def _check_fresh(self, value: str) -> None:
+        stamp = parse_timestamp(value)
+        if stamp is None:
+            raise gateway_error("InvalidTimeStamp.Format",
+                                f"Specified time stamp or date value is not well formatted: {value!r} "
+                                "(expected UTC yyyy-MM-ddTHH:mm:ssZ).")
+        if abs(stamp - self.backend.clock.now()) > FRESHNESS_WINDOW:
+            raise gateway_error("InvalidTimeStamp.Expired",
+                                f"Specified time stamp or date value is expired: {value} is more than 15 minutes "
+                                "away from the server's (virtual) time.")
+
+    def _check_nonce(self, access_key_id: str, nonce: str) -> None:
+        if not nonce:
+            raise missing("SignatureNonce")
+        key = f"{access_key_id}\x00{nonce}"
+        now = self.backend.clock.now()
+        if self.backend.nonces.seen(key, now):
+            raise gateway_error("SignatureNonceUsed")
+        self.backend.nonces.remember(key, now)
+
+    def _credentials(self, access_key_id: str, token: str | None) -> tuple[Account, str, StsCredential | None]:
+        accounts = self.backend.accounts
+        if token:
+            sts = accounts.sts_by_token(token)
+            if sts is None:
+                raise gateway_error("InvalidSecurityToken.Malformed")
+            if sts.access_key_id != access_key_id:
+                raise gateway_error("InvalidSecurityToken.MismatchWithAccessKey")
+            if sts.expired(self.backend.clock.now()):
+                raise gateway_error("InvalidSecurityToken.Expired")
+            account = accounts.get(sts.account)
+            if account is None:
+                raise gateway_error("InvalidAccessKeyId.NotFound")
+            return account, sts.access_key_secret, sts
+        found = accounts.by_access_key(access_key_id)
+        if found is None:
+            if accounts.sts_by_key(access_key_id) is not None:
+                raise gateway_error("MissingSecurityToken",
+                                    "SecurityToken is mandatory for STS credentials (AccessKeyId STS.*).")
+            raise gateway_error("InvalidAccessKeyId.NotFound")
+        account, secret = found
+        if access_key_id in account.disabled_keys:
+            raise gateway_error("InvalidAccessKeyId.Inactive")
+        return account, secret, None
+

@@ -1,0 +1,129 @@
+"""The Alibaba Cloud gateway: one handler for every product on `/`.
+
+protocol (decode, authenticate, route) -> Call -> policy decision -> product action -> envelope.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from emulator.core.backend import Backend
+from emulator.core.errors import EmulatorError
+from emulator.core.outcomes import Call
+from emulator.protocols.aliyun import envelope
+from emulator.protocols.aliyun.auth import Authenticator
+from emulator.protocols.aliyun.errors import GATEWAY_ERRORS, gateway_error, missing
+from emulator.protocols.aliyun.product import ActionContext, ActionSpec, AliyunProduct
+from emulator.protocols.aliyun.request import AliyunRequest, read_aliyun_request
+from emulator.protocols.faults import apply_fault
+
+log = logging.getLogger("sms_emulator.requests")
+
+#: Common parameters of the RPC protocol; everything else is an API parameter.
+COMMON_PARAMS = frozenset({
+    "Action", "Version", "Format", "Timestamp", "SignatureMethod", "SignatureVersion", "SignatureNonce",
+    "SignatureType", "AccessKeyId", "Signature", "SecurityToken", "RegionId", "OwnerId",
+    "ResourceOwnerAccount", "ResourceOwnerId",
+})
+DEFAULT_HOST = "dysmsapi.aliyuncs.com"
+
+
+class AliyunGateway:
+    def __init__(self, backend: Backend, products: list[AliyunProduct]) -> None:
+        self.backend = backend
+        self.products = products
+        self.auth = Authenticator(backend)
+        self._routes: dict[str, tuple[AliyunProduct, ActionSpec]] = {}
+        for product in products:
+            for name, spec in product.actions.items():
+                self._routes[name] = (product, spec)
+            if product.setup is not None:
+                product.setup(backend)
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        ids = self.backend.ids
+        request_id = ids.uuid_upper()
+        trace_id = ids.hex(32)
+        product: AliyunProduct | None = None
+        action = "?"
+        phones: tuple[str, ...] = ()
+        try:
+            req = await read_aliyun_request(request)
+            action, version = self._action_and_version(req)
+            product, spec = self._route(action, version)
+            principal = self.auth.authenticate(req)
+            account = principal.account
+            if not self.backend.qps.allow(account.name, account.qps, self.backend.clock.now()):
+                raise gateway_error("Throttling.User")
+            params = {k: v for k, v in req.params.items() if k not in COMMON_PARAMS}
+            spec.check(params)
+            phones = spec.phones(params) if spec.phones else ()
+            call = Call(provider=product.code, action=action, params=params, account=account.name,
+                        credential=principal.access_key_id, phones=phones,
+                        sign=params.get(spec.sign_param) if spec.sign_param else None,
+                        template=params.get(spec.template_param) if spec.template_param else None,
+                        received_at=self.backend.clock.now())
+            decision = self.backend.policy.decide(call)
+            if decision.latency:
+                await asyncio.sleep(decision.latency)
+            if decision.fault:
+                return await apply_fault(request, decision.fault)
+            if decision.error:
+                chosen = product.errors.resolve(decision.error) or GATEWAY_ERRORS.get(decision.error)
+                raise EmulatorError(chosen.code, decision.message or chosen.message, status=chosen.status)
+            ctx = ActionContext(self.backend, product, call, account, principal, request_id, params)
+            fields = await spec.handler(ctx)
+            self._log(action, phones, "OK", fields.get("BizId"))
+            return envelope.respond(envelope.success_body(fields, request_id), request_id, trace_id)
+        except EmulatorError as error:
+            self._log(action, phones, error.code, error.message)
+            return self._error(error, product, request_id, trace_id)
+
+    # ---------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _action_and_version(req: AliyunRequest) -> tuple[str, str]:
+        is_acs3 = (req.header("authorization") or "").strip().upper().startswith("ACS3-")
+        if is_acs3:
+            action = req.header("x-acs-action") or req.params.get("Action")
+            version = req.header("x-acs-version") or req.params.get("Version")
+        else:
+            action = req.params.get("Action") or req.header("x-acs-action")
+            version = req.params.get("Version") or req.header("x-acs-version")
+        if not action:
+            raise missing("Action")
+        if not version:
+            raise missing("Version")
+        return action, version
+
+    def _route(self, action: str, version: str) -> tuple[AliyunProduct, ActionSpec]:
+        route = self._routes.get(action)
+        if route is None:
+            raise gateway_error("InvalidAction.NotFound",
+                                f"Specified api is not found, please check your url and method. "
+                                f"(Action {action[:64]!r} is not an API of {', '.join(p.host for p in self.products)})")
+        product, spec = route
+        if version != product.version:
+            raise gateway_error("InvalidAction.NotFound",
+                                f"Specified api is not found, please check your url and method. "
+                                f"({action} exists only in version {product.version}, not {version[:32]!r})")
+        return product, spec
+
+    def _error(self, error: EmulatorError, product: AliyunProduct | None, request_id: str,
+               trace_id: str) -> web.Response:
+        host = product.host if product else DEFAULT_HOST
+        name = product.product if product else "Dysmsapi"
+        in_product_table = product is not None and error.code in product.errors
+        extra: dict[str, Any] | None = product.error_fields if in_product_table and product else None
+        body = envelope.error_body(error, request_id, host, name, extra)
+        return envelope.respond(body, request_id, trace_id, status=error.status or 200, headers=error.headers)
+
+    @staticmethod
+    def _log(action: str, phones: tuple[str, ...], outcome: str, detail: Any) -> None:
+        who = ",".join(phones[:3]) + (f",+{len(phones) - 3}" if len(phones) > 3 else "") if phones else "-"
+        log.info("%s %s -> %s%s", action, who, outcome, f" ({detail})" if detail else "")
+

@@ -1,0 +1,104 @@
+"""How an Alibaba product plugs into the shared gateway: its host, version, actions and error table.
+
+A product folder (`providers/dysms`, `providers/dypns`) builds one `AliyunProduct`; adding an API is one
+`ActionSpec` and one handler there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from emulator.core.accounts import Account
+from emulator.core.backend import Backend
+from emulator.core.errors import EmulatorError, ErrorTable
+from emulator.core.outcomes import Call
+from emulator.protocols.aliyun.auth import Principal
+from emulator.protocols.aliyun.errors import invalid, missing
+
+_TRUE = {"true", "1"}
+_FALSE = {"false", "0", ""}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    required: bool = False
+    kind: str = "str"          # str | int | bool
+
+
+@dataclass
+class ActionContext:
+    backend: Backend
+    product: AliyunProduct
+    call: Call
+    account: Account
+    principal: Principal
+    request_id: str
+    params: Mapping[str, str]
+
+    def error(self, code: str, message: str | None = None, **fields: Any) -> EmulatorError:
+        """An error of this product's own table (the envelope follows the table's status)."""
+        spec = self.product.errors.get(code)
+        return EmulatorError(spec.code, message or spec.message, status=spec.status, fields=fields)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        value = self.params.get(name)
+        return default if value is None or value == "" else value
+
+    def get_int(self, name: str, default: int | None = None) -> int | None:
+        value = self.get(name)
+        return default if value is None else int(value)   # type-checked by the gateway already
+
+    def get_bool(self, name: str, default: bool = False) -> bool:
+        value = self.get(name)
+        return default if value is None else value.lower() in _TRUE
+
+
+Handler = Callable[[ActionContext], Awaitable[dict[str, Any]]]
+Addressees = Callable[[Mapping[str, str]], tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    handler: Handler
+    params: tuple[Param, ...] = ()
+    #: the numbers a call addresses, for scenario matching (parsed leniently; the handler validates)
+    phones: Addressees | None = None
+    sign_param: str | None = None
+    template_param: str | None = None
+
+    def check(self, params: Mapping[str, str]) -> None:
+        """Gateway-level checks: required parameters present, typed parameters well-formed."""
+        for param in self.params:
+            value = params.get(param.name)
+            if value is None or value == "":
+                if param.required:
+                    raise missing(param.name)
+                continue
+            if param.kind == "int":
+                try:
+                    int(value)
+                except ValueError:
+                    raise invalid(param.name, f"{value[:40]!r} is not an integer.") from None
+            elif param.kind == "bool" and value.lower() not in _TRUE | _FALSE:
+                raise invalid(param.name, f"{value[:40]!r} is not a boolean.")
+
+
+@dataclass
+class AliyunProduct:
+    code: str                          # dysms | dypns: the provider name messages carry
+    host: str                          # dysmsapi.aliyuncs.com
+    product: str                       # Dysmsapi (used in Recommend links)
+    version: str
+    errors: ErrorTable
+    actions: dict[str, ActionSpec] = field(default_factory=dict)
+    #: extra members of every error body (dypnsapi adds Success=false)
+    error_fields: dict[str, Any] = field(default_factory=dict)
+    setup: Callable[[Backend], None] | None = None
+
+    def action(self, spec: ActionSpec) -> ActionSpec:
+        self.actions[spec.name] = spec
+        return spec

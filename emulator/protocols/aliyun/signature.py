@@ -1,0 +1,91 @@
+"""The two signature schemes the official SDKs use, computed exactly as the server must recompute them.
+
+* RPC v1 (HMAC-SHA1, `SignatureVersion=1.0`): legacy AcsClient, pop-core, tea SDKs with
+  `signature_algorithm='v2'`. Signs query and form-body parameters.
+* ACS3-HMAC-SHA256: the tea SDKs' default. Signs method, path, query, the headers listed in
+  SignedHeaders and the SHA-256 of the body.
+
+Both were checked against the worked examples and every captured SDK request (tests/captures).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from emulator.protocols.aliyun.encoding import canonical_query, enc
+
+ACS3_ALGORITHM = "ACS3-HMAC-SHA256"
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
+# RPC v1 ------------------------------------------------------------------------------------------------
+
+def rpc_string_to_sign(method: str, params: Iterable[tuple[str, str]]) -> str:
+    query = canonical_query((k, v) for k, v in params if k != "Signature")
+    return f"{method.upper()}&%2F&{enc(query)}"
+
+
+def rpc_signature(secret: str, string_to_sign: str) -> str:
+    digest = hmac.new(f"{secret}&".encode(), string_to_sign.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+# ACS3-HMAC-SHA256 --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Acs3Authorization:
+    algorithm: str
+    credential: str
+    signed_headers: tuple[str, ...]
+    signature: str
+
+
+class AuthorizationFormatError(ValueError):
+    pass
+
+
+def parse_authorization(header: str) -> Acs3Authorization:
+    """Parse `ACS3-HMAC-SHA256 Credential=..,SignedHeaders=a;b,Signature=..` (spaces tolerated)."""
+    algorithm, _, rest = header.strip().partition(" ")
+    fields: dict[str, str] = {}
+    for part in rest.split(","):
+        name, sep, value = part.strip().partition("=")
+        if sep:
+            fields[name.strip()] = value.strip()
+    missing = [f for f in ("Credential", "SignedHeaders", "Signature") if not fields.get(f)]
+    if missing:
+        raise AuthorizationFormatError(f"Authorization lacks {', '.join(missing)}")
+    signed = tuple(h.strip().lower() for h in fields["SignedHeaders"].split(";") if h.strip())
+    return Acs3Authorization(algorithm, fields["Credential"], signed, fields["Signature"])
+
+
+def acs3_canonical_request(method: str, path: str, query: Iterable[tuple[str, str]],
+                           headers: Mapping[str, Sequence[str]], signed_headers: Sequence[str],
+                           hashed_payload: str) -> str:
+    """`headers` maps lower-case names to every value received for that name."""
+    lines = []
+    for name in signed_headers:
+        values = headers.get(name, ())
+        value = ",".join(sorted(v.strip() for v in values)) if len(values) > 1 else (
+            values[0].strip() if values else "")
+        lines.append(f"{name}:{value}\n")
+    return "\n".join([
+        method.upper(), path or "/", canonical_query(query), "".join(lines), ";".join(signed_headers),
+        hashed_payload,
+    ])
+
+
+def acs3_string_to_sign(canonical_request: str, algorithm: str = ACS3_ALGORITHM) -> str:
+    return f"{algorithm}\n{hashlib.sha256(canonical_request.encode()).hexdigest()}"
+
+
+def acs3_signature(secret: str, string_to_sign: str) -> str:
+    return hmac.new(secret.encode(), string_to_sign.encode(), hashlib.sha256).hexdigest()
+
+
+def constant_time_equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

@@ -1,0 +1,1 @@
+"""One folder per emulated product: its request parsing, actions, response shaping and error table."""

@@ -1,0 +1,51 @@
+"""dysmsapi (Alibaba Cloud Short Message Service, version 2017-05-25)."""
+
+from __future__ import annotations
+
+from emulator.protocols.aliyun.product import ActionSpec, AliyunProduct, Param
+from emulator.providers.dysms import actions
+from emulator.providers.dysms.errors import DYSMS_ERRORS
+from emulator.providers.dysms.params import phones_of_batch, phones_of_card, phones_of_send_sms
+
+
+def _phone(params):
+    return (params["PhoneNumber"],) if params.get("PhoneNumber") else ()
+
+
+def build() -> AliyunProduct:
+    product = AliyunProduct(code="dysms", host="dysmsapi.aliyuncs.com", product="Dysmsapi",
+                            version="2017-05-25", errors=DYSMS_ERRORS)
+    product.action(ActionSpec(
+        "SendSms", actions.send_sms,
+        (Param("PhoneNumbers", True), Param("SignName", True), Param("TemplateCode", True),
+         Param("TemplateParam"), Param("SmsUpExtendCode"), Param("OutId")),
+        phones=phones_of_send_sms, sign_param="SignName", template_param="TemplateCode"))
+    product.action(ActionSpec(
+        "SendBatchSms", actions.send_batch_sms,
+        (Param("PhoneNumberJson", True), Param("SignNameJson", True), Param("TemplateCode", True),
+         Param("TemplateParamJson"), Param("SmsUpExtendCodeJson"), Param("OutId")),
+        phones=phones_of_batch, template_param="TemplateCode"))
+    product.action(ActionSpec(
+        "QuerySendDetails", actions.query_send_details,
+        (Param("PhoneNumber", True), Param("SendDate", True), Param("PageSize", True, "int"),
+         Param("CurrentPage", True, "int"), Param("BizId")),
+        phones=_phone))
+    product.action(ActionSpec(
+        "SendCardSms", actions.send_card_sms,
+        (Param("CardTemplateCode", True), Param("SignName", True), Param("FallbackType"),
+         Param("SmsTemplateCode"), Param("DigitalTemplateCode"), Param("OutId")),
+        phones=phones_of_card, sign_param="SignName", template_param="CardTemplateCode"))
+    product.action(ActionSpec(
+        "CheckMobilesCardSupport", actions.check_mobiles_card_support, (Param("TemplateCode", True),),
+        template_param="TemplateCode"))
+    product.action(ActionSpec(
+        "QuerySendStatistics", actions.query_send_statistics,
+        (Param("IsGlobe", True, "int"), Param("StartDate", True), Param("EndDate", True),
+         Param("PageIndex", True, "int"), Param("PageSize", True, "int"), Param("TemplateType", kind="int"))))
+    product.action(ActionSpec("QuerySmsTemplate", actions.query_sms_template, (Param("TemplateCode", True),)))
+    product.action(ActionSpec("QuerySmsTemplateList", actions.query_sms_template_list,
+                              (Param("PageIndex", kind="int"), Param("PageSize", kind="int"))))
+    product.action(ActionSpec("QuerySmsSign", actions.query_sms_sign, (Param("SignName", True),)))
+    product.action(ActionSpec("QuerySmsSignList", actions.query_sms_sign_list,
+                              (Param("PageIndex", kind="int"), Param("PageSize", kind="int"))))
+    return product

@@ -1,0 +1,99 @@
+"""Running the emulator: in the foreground (the CLI) or on a background thread (tests, the pytest plugin)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+
+from aiohttp import web
+
+from emulator.app import build_app, build_backend
+from emulator.core.backend import Backend
+from emulator.settings import Settings
+
+
+async def start_site(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, reuse_address=True)
+    await site.start()
+    server = site._server  # the bound socket tells the real port when port=0
+    bound = server.sockets[0].getsockname()[1] if server and server.sockets else port
+    return runner, bound
+
+
+class EmulatorServer:
+    """An emulator on its own event loop in a daemon thread; `start()` returns once it accepts requests."""
+
+    def __init__(self, settings: Settings | None = None, backend: Backend | None = None) -> None:
+        self.settings = (settings or Settings()).merge()
+        self.backend = backend or build_backend(self.settings)
+        self.port = self.settings.port
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    @property
+    def host(self) -> str:
+        return self.settings.host
+
+    @property
+    def endpoint(self) -> str:
+        """`host:port`, the form the Alibaba SDKs take as `endpoint`."""
+        return f"{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.endpoint}"
+
+    def start(self) -> EmulatorServer:
+        self._thread = threading.Thread(target=self._run, name="sms-emulator", daemon=True)
+        self._thread.start()
+        self._ready.wait(timeout=30)
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        try:
+            app = build_app(self.settings, self.backend)
+            self._runner, self.port = loop.run_until_complete(start_site(app, self.host, self.settings.port))
+        except BaseException as exc:  # reported to the starting thread
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        loop.run_forever()
+        loop.run_until_complete(self._runner.cleanup())
+        loop.close()
+
+    def call(self, fn: Callable[[], object]) -> object:
+        """Run `fn` on the server's loop (state is only touched from there) and return its result."""
+        assert self._loop is not None
+        future = asyncio.run_coroutine_threadsafe(_as_coro(fn), self._loop)
+        return future.result(timeout=30)
+
+    def stop(self) -> None:
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=30)
+            self._loop = None
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+async def _as_coro(fn: Callable[[], object]) -> object:
+    result = fn()
+    if asyncio.iscoroutine(result):
+        return await result
+    return result

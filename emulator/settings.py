@@ -1,0 +1,50 @@
+"""Configuration in one place: built-in defaults, then `SMS_EMULATOR_*` environment variables, then flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from typing import Any
+
+ENV_PREFIX = "SMS_EMULATOR_"
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8767
+    fixtures: str | None = None        # directory; None = built-in defaults
+    scenario: str | None = None        # YAML file; None = the built-in default scenario
+    seed: int | None = None
+    store_cap: int = 100_000           # messages kept before the oldest are pruned
+    max_body: int = 1024 * 1024        # bytes; larger bodies are refused with the provider's error shape
+    log_level: str = "info"
+    quiet: bool = False                # no per-request log lines
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        environ = dict(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _coerce(f.name, raw, f.type)
+        return cls(**values)
+
+    def merge(self, **overrides: Any) -> Settings:
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return Settings(**data)
+
+
+def _coerce(name: str, raw: str, kind: Any) -> Any:
+    kind = str(kind)
+    try:
+        if "int" in kind:
+            return int(raw)
+        if "bool" in kind:
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+    except ValueError:
+        raise ValueError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a whole number") from None
+    return raw
