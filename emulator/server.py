@@ -12,9 +12,13 @@ from emulator.app import build_app, build_backend
 from emulator.core.backend import Backend
 from emulator.settings import Settings
 
+#: SendSms carries up to 1000 numbers in the query string (~14 KB), beyond aiohttp's default 8 KB request line.
+MAX_LINE = 64 * 1024
+
 
 async def start_site(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, max_line_size=MAX_LINE,
+                           max_field_size=MAX_LINE)
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True)
     await site.start()
