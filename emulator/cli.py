@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 import time
 
@@ -85,8 +86,13 @@ async def _serve(settings: Settings) -> int:
           f"  Alibaba AccessKeyId {key} / AccessKeySecret {secret}\n"
           f"  sms.1oc.cn AppSecret {account.onecloud_secret}\n"
           f"  inspect: http://{settings.host}:{port}/_emulator/messages", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)   # docker stop sends SIGTERM: finish in-flight work, then exit
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
+        print("sms-emulator: shutting down", flush=True)
     finally:
         await runner.cleanup()
     return 0

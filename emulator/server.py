@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Callable
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from emulator.app import build_app, build_backend
 from emulator.core.backend import Backend
@@ -14,6 +16,23 @@ from emulator.settings import Settings
 
 #: SendSms carries up to 1000 numbers in the query string (~14 KB), beyond aiohttp's default 8 KB request line.
 MAX_LINE = 64 * 1024
+
+
+class _ParseErrorFilter(logging.Filter):
+    """Bytes that are not HTTP (control characters in headers, over-long lines) are refused by aiohttp's
+    parser with a 400 before any handler runs. That is the client's fault, not ours: log one line, not a
+    traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            record.msg, record.args, record.exc_info, record.levelno, record.levelname = (
+                "refused malformed HTTP from a client: %s", (str(exc.message).splitlines()[0],), None,
+                logging.WARNING, "WARNING")
+        return True
+
+
+logging.getLogger("aiohttp.server").addFilter(_ParseErrorFilter())
 
 
 async def start_site(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:

@@ -25,6 +25,10 @@ class VirtualClock:
         """Virtual epoch seconds."""
         return self._wall() + self._offset
 
+    def wall(self) -> float:
+        """Real epoch seconds (what clients sign their requests with)."""
+        return self._wall()
+
     @property
     def offset(self) -> float:
         return self._offset

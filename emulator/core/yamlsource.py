@@ -14,10 +14,14 @@ class YamlDocument:
     data: Any
     source: str
     marks: dict[tuple[str, ...], tuple[int, int]] = field(default_factory=dict)
+    key_marks: dict[tuple[str, ...], tuple[int, int]] = field(default_factory=dict)
 
-    def where(self, path: Sequence[Any]) -> str:
-        """`file:line:col` of the deepest known node on `path` (1-based line and column)."""
+    def where(self, path: Sequence[Any], at_key: bool = False) -> str:
+        """`file:line:col` of the deepest known node on `path` (1-based), or of its key with `at_key`."""
         key = tuple(str(p) for p in path)
+        if at_key and key in self.key_marks:
+            line, col = self.key_marks[key]
+            return f"{self.source}:{line}:{col}"
         while key not in self.marks and key:
             key = key[:-1]
         line, col = self.marks.get(key, (1, 1))
@@ -40,18 +44,20 @@ def load_yaml(text: str, source: str) -> YamlDocument:
         raise YamlError(f"{source}: not valid YAML: {exc}") from None
     doc = YamlDocument(data, source)
     if node is not None:
-        _record(node, (), doc.marks)
+        _record(node, (), doc)
     return doc
 
 
-def _record(node: yaml.Node, path: tuple[str, ...], marks: dict[tuple[str, ...], tuple[int, int]]) -> None:
-    marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+def _record(node: yaml.Node, path: tuple[str, ...], doc: YamlDocument) -> None:
+    doc.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            _record(value_node, (*path, str(key_node.value)), marks)
+            child = (*path, str(key_node.value))
+            doc.key_marks[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            _record(value_node, child, doc)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _record(item, (*path, str(index)), marks)
+            _record(item, (*path, str(index)), doc)
 
 
 def schema_errors(doc: YamlDocument, schema: dict[str, Any]) -> list[str]:
@@ -62,8 +68,14 @@ def schema_errors(doc: YamlDocument, schema: dict[str, Any]) -> list[str]:
     out = []
     for error in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
         best = _best(error)
-        location = "/".join(str(p) for p in best.absolute_path) or "(top level)"
-        out.append(f"{doc.where(best.absolute_path)}: {location}: {_explain(best)}")
+        path = list(best.absolute_path)
+        location = "/".join(str(p) for p in path) or "(top level)"
+        if best.validator == "additionalProperties" and isinstance(best.instance, dict):
+            # point at the first unexpected key rather than at the mapping that holds it
+            extra = [k for k in best.instance if k not in best.schema.get("properties", {})]
+            out.append(f"{doc.where(path + extra[:1], at_key=True)}: {location}: {_explain(best)}")
+            continue
+        out.append(f"{doc.where(path)}: {location}: {_explain(best)}")
     return out
 
 

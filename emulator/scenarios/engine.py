@@ -9,6 +9,7 @@ not stop a later rule from choosing the latency.
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,26 +18,39 @@ from emulator.core.outcomes import Call, Decision, DeliveryPlan
 DEFAULT_DELIVERY_DELAY = 3.0
 
 
+class Pattern:
+    """Exact values and globs (`Send*`, `138*`), compiled once: matching runs for every request."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self.patterns = patterns
+        self._exact = frozenset(p for p in patterns if not _is_glob(p))
+        globs = [fnmatch.translate(p) for p in patterns if _is_glob(p)]
+        self._glob = re.compile("|".join(globs)) if globs else None
+
+    def __call__(self, value: str) -> bool:
+        return value in self._exact or (self._glob is not None and self._glob.match(value) is not None)
+
+
+def _is_glob(pattern: str) -> bool:
+    return any(ch in pattern for ch in "*?[")
+
+
 @dataclass
 class Match:
     providers: frozenset[str] | None = None
-    actions: tuple[str, ...] | None = None        # names or globs (`Send*`)
-    phones: tuple[str, ...] | None = None         # exact numbers or globs (`138*`)
+    actions: Pattern | None = None
+    phones: Pattern | None = None
 
     def matches(self, call: Call, phone: str | None = None) -> bool:
         if self.providers is not None and call.provider not in self.providers:
             return False
-        if self.actions is not None and not any(fnmatch.fnmatchcase(call.action, a) for a in self.actions):
+        if self.actions is not None and not self.actions(call.action):
             return False
         if self.phones is not None:
             candidates = (phone,) if phone is not None else call.phones
-            if not any(_phone_matches(p, self.phones) for p in candidates):
+            if not any(self.phones(p) for p in candidates):
                 return False
         return True
-
-
-def _phone_matches(phone: str, patterns: tuple[str, ...]) -> bool:
-    return any(phone == p or fnmatch.fnmatchcase(phone, p) for p in patterns)
 
 
 @dataclass

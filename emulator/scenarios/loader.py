@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator.core.yamlsource import load_yaml
-from emulator.scenarios.engine import Match, Rule, Scenario
+from emulator.scenarios.engine import Match, Pattern, Rule, Scenario
 
 
 class ScenarioError(ValueError):
@@ -56,8 +56,8 @@ def _rule(item: dict[str, Any], index: int) -> Rule:
         name=str(item.get("name", f"rule {index + 1}")),
         match=Match(
             providers=_set(match.get("provider")),
-            actions=_tuple(match.get("action")),
-            phones=_tuple(match.get("phone")),
+            actions=_pattern(match.get("action")),
+            phones=_pattern(match.get("phone")),
         ),
         error=then.get("error"),
         message=then.get("message"),
@@ -74,6 +74,11 @@ def _tuple(value: Any) -> tuple[str, ...] | None:
     if isinstance(value, list):
         return tuple(str(v) for v in value)
     return (str(value),)
+
+
+def _pattern(value: Any) -> Pattern | None:
+    values = _tuple(value)
+    return Pattern(values) if values is not None else None
 
 
 def _set(value: Any) -> frozenset[str] | None:

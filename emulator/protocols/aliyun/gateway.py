@@ -82,6 +82,9 @@ class AliyunGateway:
         except EmulatorError as error:
             self._log(action, phones, error.code, error.message)
             return self._error(error, product, request_id, trace_id)
+        except Exception:  # a bug of ours must still answer in the provider's shape, and be visible
+            log.exception("internal error while handling %s (RequestId %s)", action, request_id)
+            return self._error(gateway_error("InternalError"), product, request_id, trace_id)
 
     # ---------------------------------------------------------------------------------------------
 

@@ -45,6 +45,15 @@ def decode_pairs(text: str, where: str) -> list[tuple[str, str]]:
         raise gateway_error("InvalidParameter", f"The {where} cannot be parsed: {exc}") from None
 
 
+def _query_pairs(request: web.Request) -> list[tuple[str, str]]:
+    """yarl has already decoded the query in C; only a replacement character (undecodable bytes) sends us
+    to the strict parser, which either explains the encoding error or agrees with yarl."""
+    pairs = list(request.query.items())
+    if any("\ufffd" in k or "\ufffd" in v for k, v in pairs):
+        return decode_pairs(request.rel_url.raw_query_string, "query string")
+    return pairs
+
+
 def merge_params(pairs: list[tuple[str, str]]) -> dict[str, str]:
     params: dict[str, str] = {}
     for name, value in pairs:
@@ -60,10 +69,11 @@ async def read_aliyun_request(request: web.Request) -> AliyunRequest:
         headers.setdefault(name.lower(), []).append(value)
     try:
         body = await request.read()
-    except web.HTTPRequestEntityTooLarge as exc:
+    except web.HTTPRequestEntityTooLarge:
         raise gateway_error("RequestEntityTooLarge",
-                            f"The request body exceeds {exc.max_size} bytes.") from None
-    query = decode_pairs(request.rel_url.raw_query_string, "query string")
+                            "The request body is larger than the emulator accepts "
+                            "(SMS_EMULATOR_MAX_BODY, 1 MiB by default).") from None
+    query = _query_pairs(request)
     form: list[tuple[str, str]] = []
     content_type = (headers.get("content-type") or [""])[0].split(";")[0].strip().lower()
     if body and content_type == FORM_TYPE:

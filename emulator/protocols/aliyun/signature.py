@@ -30,7 +30,7 @@ def rpc_string_to_sign(method: str, params: Iterable[tuple[str, str]]) -> str:
 
 
 def rpc_signature(secret: str, string_to_sign: str) -> str:
-    digest = hmac.new(f"{secret}&".encode(), string_to_sign.encode(), hashlib.sha1).digest()
+    digest = hmac.digest(f"{secret}&".encode(), string_to_sign.encode(), "sha1")
     return base64.b64encode(digest).decode()
 
 
@@ -84,7 +84,7 @@ def acs3_string_to_sign(canonical_request: str, algorithm: str = ACS3_ALGORITHM)
 
 
 def acs3_signature(secret: str, string_to_sign: str) -> str:
-    return hmac.new(secret.encode(), string_to_sign.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(secret.encode(), string_to_sign.encode(), "sha256").hex()
 
 
 def constant_time_equal(a: str, b: str) -> bool:
