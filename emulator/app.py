@@ -6,11 +6,14 @@ import logging
 
 from aiohttp import web
 
-from emulator.admin.api import BACKEND_KEY, setup_admin
+from emulator.admin.api import BACKEND_KEY, PREFIX, problem, setup_admin
+from emulator.admin.callbacks import setup_callbacks_admin
 from emulator.core.backend import Backend
 from emulator.core.fixtures import load_fixtures
 from emulator.protocols.aliyun.gateway import AliyunGateway
-from emulator.providers import dysms
+from emulator.providers import dypns, dysms, onecloud
+from emulator.providers.dypns import receipts as dypns_receipts
+from emulator.providers.dysms import receipts as dysms_receipts
 from emulator.scenarios.engine import ScenarioEngine
 from emulator.scenarios.loader import default_scenario, load_scenario_file
 from emulator.settings import Settings
@@ -30,14 +33,32 @@ def build_app(settings: Settings, backend: Backend | None = None) -> web.Applica
     backend = backend or build_backend(settings)
     app = web.Application(client_max_size=settings.max_body)
     app[BACKEND_KEY] = backend
-    aliyun = AliyunGateway(backend, [dysms.build()])
+    aliyun = AliyunGateway(backend, [dysms.build(), dypns.build()])
     app[GATEWAY_KEY] = aliyun
     setup_admin(app)
+    setup_callbacks_admin(app)
+    onecloud_gateway = onecloud.build(backend)
+    dysms_receipts.install(backend)
+    dypns_receipts.install(backend)
 
     async def root(request: web.Request) -> web.StreamResponse:
+        # Cheap dispatch on every request: Alibaba names its action, 1oc its module (or is called by host).
+        query = request.query
+        if "x-acs-action" in request.headers or "Action" in query:
+            return await aliyun.handle(request)
+        if "module" in query or request.headers.get("Host", "").lower().startswith(onecloud.HOST):
+            return await onecloud_gateway.handle(request)
         return await aliyun.handle(request)
 
     app.router.add_route("*", "/", root)
+
+    async def unknown_admin(request: web.Request) -> web.Response:
+        return problem(404, f"no admin endpoint {request.method} {request.path}; see {PREFIX}/openapi.json")
+
+    # Registered last: the admin API's own routes win; any other path is a provider request gone astray and
+    # gets that provider's own error shape rather than aiohttp's plain-text 404.
+    app.router.add_route("*", PREFIX + "/{tail:.*}", unknown_admin)
+    app.router.add_route("*", "/{tail:.*}", root)
 
     async def start_jobs(app: web.Application) -> None:
         backend.scheduler.start()
@@ -47,4 +68,9 @@ def build_app(settings: Settings, backend: Backend | None = None) -> web.Applica
 
     app.on_startup.append(start_jobs)
     app.on_cleanup.append(stop_jobs)
+
+    async def finish_callbacks(app: web.Application) -> None:
+        await backend.callbacks.close()   # after the scheduler stopped: reports in flight still complete
+
+    app.on_cleanup.append(finish_callbacks)
     return app

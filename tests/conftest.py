@@ -83,3 +83,21 @@ def advance(server: EmulatorServer, seconds: float) -> dict[str, Any]:
     status, body = admin(server, "POST", "/_emulator/clock/advance", {"seconds": seconds})
     assert status == 200, body
     return body
+
+
+@pytest.fixture(params=["acs3", "v2"])
+def dypns(request: pytest.FixtureRequest, emulator: EmulatorServer):
+    """The tea-generation dypnsapi client, once with ACS3 (default) and once with RPC v1 signatures."""
+    from alibabacloud_dypnsapi20170525.client import Client
+
+    return Client(tea_config(emulator, "v2" if request.param == "v2" else None))
+
+
+@pytest.fixture
+def receiver() -> Iterator[Any]:
+    """A real webhook receiver on a loopback port (see tests/receiver.py); stopped after the test."""
+    from tests.receiver import Receiver
+
+    rec = Receiver().start()
+    yield rec
+    rec.stop()

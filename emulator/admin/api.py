@@ -10,6 +10,7 @@ from aiohttp import web
 
 from emulator import __version__
 from emulator.core.backend import RESET_TARGETS, Backend
+from emulator.core.phones import parse_phone
 
 PREFIX = "/_emulator"
 BACKEND_KEY: web.AppKey[Backend] = web.AppKey("backend", Backend)
@@ -43,6 +44,19 @@ async def list_messages(request: web.Request) -> web.Response:
     return web.json_response({"messages": [m.to_json() for m in found]}, dumps=_dumps)
 
 
+async def latest_code(request: web.Request) -> web.Response:
+    """The newest live verification code sent to a number, so a test can type it in like a user would."""
+    backend = _backend(request)
+    phone = request.query.get("phone")
+    if not phone:
+        return problem(400, "phone is required")
+    parsed = parse_phone(phone)          # `+8613...` finds what was sent to `13...`
+    found = backend.codes.latest(parsed.number if parsed else phone, account=request.query.get("account"))
+    if found is None:
+        return problem(404, f"no live verification code for {phone}")
+    return web.json_response(found.to_json(backend.clock.now()), dumps=_dumps)
+
+
 async def advance_clock(request: web.Request) -> web.Response:
     backend = _backend(request)
     body = await _json_body(request)
@@ -51,6 +65,7 @@ async def advance_clock(request: web.Request) -> web.Response:
         return problem(400, 'body must be {"seconds": N} with N >= 0')
     backend.clock.advance(float(seconds))
     handled = await backend.scheduler.run_due()
+    handled += await backend.callbacks.drain()   # reports (and retries) due by now, sent and answered
     return web.json_response({"now": backend.clock.now(), "offset": backend.clock.offset, "jobs_run": handled})
 
 
@@ -81,5 +96,6 @@ def _dumps(value: Any) -> str:
 def setup_admin(app: web.Application) -> None:
     app.router.add_get(f"{PREFIX}/health", health)
     app.router.add_get(f"{PREFIX}/messages", list_messages)
+    app.router.add_get(f"{PREFIX}/codes/latest", latest_code)
     app.router.add_post(f"{PREFIX}/clock/advance", advance_clock)
     app.router.add_post(f"{PREFIX}/reset", reset)

@@ -10,7 +10,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from emulator.core.accounts import AccountRegistry
+from emulator.core.callbacks import CallbackDispatcher
 from emulator.core.clock import VirtualClock
+from emulator.core.codes import VerificationCodes
 from emulator.core.delivery import DeliveryService
 from emulator.core.fixtures import Fixtures
 from emulator.core.ids import RandomSource
@@ -38,10 +40,14 @@ class Backend:
         self.messages = MessageStore(cap=store_cap)
         self.scheduler = Scheduler(self.clock)
         self.deliveries = DeliveryService(self.clock, self.messages, self.scheduler)
+        self.callbacks = CallbackDispatcher(self.clock, self.scheduler)   # reports POSTed to applications
         self.limits = SlidingWindowLimiter()
         self.qps = QpsLimiter()
         self.nonces = NonceCache()
         self._reset_hooks: list[Callable[[], None]] = []
+        self.on_reset(self.callbacks.reset)
+        self.codes = VerificationCodes(self.clock)
+        self.on_reset(self.codes.clear)
 
     def on_reset(self, hook: Callable[[], None]) -> None:
         """Extra state (verification codes, callbacks) registers here to be cleared with messages."""

@@ -1,0 +1,46 @@
+"""dypnsapi (Alibaba Cloud Phone Number Verification Service, version 2017-05-25): SMS codes and STS tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from emulator.core.phones import parse_phone
+from emulator.protocols.aliyun.product import ActionSpec, AliyunProduct, Param
+from emulator.providers.dypns import actions
+from emulator.providers.dypns.errors import DYPNS_ERRORS
+
+
+def _phone(params: Mapping[str, str]) -> tuple[str, ...]:
+    """The addressed number, canonical when it parses, so scenario rules match `13800000001` and `+86...`."""
+    raw = params.get("PhoneNumber")
+    if not raw:
+        return ()
+    phone = parse_phone(raw)
+    return (phone.number if phone else raw,)
+
+
+def build() -> AliyunProduct:
+    product = AliyunProduct(code="dypns", host="dypnsapi.aliyuncs.com", product="Dypnsapi",
+                            version="2017-05-25", errors=DYPNS_ERRORS,
+                            # The service's error bodies say Success:false, as its success bodies say true.
+                            error_fields={"Success": False})
+    product.action(ActionSpec(
+        "SendSmsVerifyCode", actions.send_sms_verify_code,
+        (Param("SchemeName"), Param("CountryCode"), Param("PhoneNumber", True), Param("SignName", True),
+         Param("TemplateCode", True), Param("TemplateParam", True), Param("SmsUpExtendCode"), Param("OutId"),
+         Param("CodeLength", kind="int"), Param("ValidTime", kind="int"), Param("DuplicatePolicy", kind="int"),
+         Param("Interval", kind="int"), Param("CodeType", kind="int"), Param("ReturnVerifyCode", kind="bool"),
+         Param("AutoRetry", kind="int")),
+        phones=_phone, sign_param="SignName", template_param="TemplateCode"))
+    product.action(ActionSpec(
+        "CheckSmsVerifyCode", actions.check_sms_verify_code,
+        (Param("PhoneNumber", True), Param("VerifyCode", True), Param("SchemeName"), Param("CountryCode"),
+         Param("OutId"), Param("CaseAuthPolicy", kind="int")),
+        phones=_phone))
+    product.action(ActionSpec(
+        "GetSmsAuthTokens", actions.get_sms_auth_tokens,
+        (Param("OsType", True), Param("SceneCode", True), Param("SmsTemplateCode", True),
+         Param("Expire", True, "int"), Param("SignName"), Param("PackageName"), Param("BundleId"),
+         Param("SmsCodeExpire", kind="int")),
+        sign_param="SignName", template_param="SmsTemplateCode"))
+    return product

@@ -1,0 +1,119 @@
+"""Bad input never crashes the Alibaba gateway: no 5xx, always the provider's JSON envelope, state intact."""
+
+from __future__ import annotations
+
+import json
+import string
+from urllib.parse import quote
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from emulator.providers.dysms.errors import DYSMS_ERRORS
+from tests.conftest import messages
+from tests.rawhttp import build_request, send_raw
+from tests.signing import signed_query
+
+ACTIONS = ["SendSms", "SendBatchSms", "QuerySendDetails", "SendCardSms", "CheckMobilesCardSupport",
+           "QuerySendStatistics", "QuerySmsTemplate", "QuerySmsTemplateList", "QuerySmsSign", "QuerySmsSignList",
+           "SendSmsVerifyCode", "CheckSmsVerifyCode", "GetSmsAuthTokens", "Nope", ""]
+PARAM_NAMES = ["PhoneNumbers", "PhoneNumber", "SignName", "TemplateCode", "TemplateParam", "PhoneNumberJson",
+               "SignNameJson", "TemplateParamJson", "SendDate", "PageSize", "CurrentPage", "BizId", "OutId",
+               "CardTemplateCode", "FallbackType", "CardObjects", "CardObjects.1.mobile", "Mobiles.1.mobile",
+               "IsGlobe", "StartDate", "EndDate", "PageIndex", "TemplateType", "SmsTemplateCode"]
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+
+texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
+header_texts = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=60)
+values = st.one_of(
+    texts,
+    st.sampled_from(["13912345678", "13800000001", "13800000003", "+8613912345678", "阿里云短信测试", "驴游",
+                     "SMS_154950909", "SMS_900000001", "CARD_SMS_70", '{"code":"1234"}', "[]", "[1,2", "{}",
+                     '["13912345678"]', '["驴游"]', '[{"code":"1"}]', "20261123", "1", "0", "-1", "51",
+                     "99999999999999999999", "SMS", "NONE", "DIGITALSMS", "x" * 5000]),
+)
+
+
+@FUZZ
+@given(method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]),
+       action=st.sampled_from(ACTIONS), query=st.lists(st.tuples(texts, values), max_size=6),
+       raw_tail=st.binary(max_size=40), body=st.binary(max_size=300),
+       content_type=st.sampled_from(["application/x-www-form-urlencoded", "application/json", "", "text/plain"]),
+       authorization=st.one_of(st.none(), header_texts, st.just("ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=host,"
+                                                          "Signature=00")))
+def test_unsigned_garbage_gets_a_json_gateway_error(emulator, method, action, query, raw_tail, body, content_type,
+                                                    authorization):
+    target = "/?" + "&".join(f"{quote(k)}={quote(v)}" for k, v in query)
+    target += "&" + "".join(f"%{b:02X}" if b > 0x7E or b < 0x21 or chr(b) in "#% " else chr(b) for b in raw_tail)
+    headers = [("Host", emulator.endpoint), ("x-acs-action", action), ("x-acs-version", "2017-05-25"),
+               ("Content-Length", str(len(body)))]
+    if content_type:
+        headers.append(("Content-Type", content_type))
+    if authorization is not None:
+        headers.append(("Authorization", authorization))
+    response = send_raw(emulator.host, emulator.port, build_request(method, target, headers, body))
+    assert response.status < 500
+    answer = response.json()
+    assert answer["Code"] and answer["Message"] and answer["RequestId"]
+    assert answer["Code"] != "OK"
+    assert response.headers["content-type"] == "application/json;charset=utf-8"
+
+
+@FUZZ
+@given(action=st.sampled_from(ACTIONS[:10]),
+       params=st.dictionaries(st.sampled_from(PARAM_NAMES), values, max_size=8),
+       method=st.sampled_from(["GET", "POST"]))
+def test_signed_requests_with_random_values_never_break_the_store(emulator, action, params, method):
+    backend = emulator.backend
+    before = emulator.call(lambda: len(backend.messages))
+    query = signed_query(action, params, emulator.call(backend.clock.now), method=method)
+    response = send_raw(emulator.host, emulator.port,
+                        build_request(method, "/?" + query, [("Host", emulator.endpoint), ("Content-Length", "0")]))
+    assert response.status < 500, response.body
+    answer = response.json()
+    after = emulator.call(lambda: len(backend.messages))
+    if answer["Code"] == "OK" and action.startswith("Send"):
+        assert after > before
+    else:
+        assert after == before, answer
+        assert answer["Code"] == "OK" or answer["Code"] in DYSMS_ERRORS or response.status >= 400, answer
+
+
+def test_a_huge_body_gets_the_json_error_shape(emulator):
+    body = b"PhoneNumbers=" + b"1" * (2 * 1024 * 1024)
+    response = send_raw(emulator.host, emulator.port, build_request(
+        "POST", "/", [("Host", emulator.endpoint), ("x-acs-action", "SendSms"),
+                      ("Content-Type", "application/x-www-form-urlencoded"), ("Content-Length", str(len(body)))], body))
+    assert response.status == 413
+    assert response.json()["Code"] == "RequestEntityTooLarge"
+
+
+def test_duplicated_and_badly_encoded_parameters_are_named(emulator):
+    headers = [("Host", emulator.endpoint), ("Content-Length", "0")]
+    dup = send_raw(emulator.host, emulator.port, build_request("POST", "/?Action=SendSms&Action=SendSms", headers))
+    assert (dup.status, dup.json()["Code"]) == (400, "InvalidParameter")
+    assert "Action" in dup.json()["Message"]
+    bad = send_raw(emulator.host, emulator.port, build_request("POST", "/?Action=%FF%FE", headers))
+    assert (bad.status, bad.json()["Code"]) == (400, "InvalidParameter")
+    assert "UTF-8" in bad.json()["Message"]
+
+
+def test_the_gateway_still_works_after_fuzzing(dysms, emulator):
+    from tests.dysms_helpers import send
+
+    assert send(dysms, "13912399999").code == "OK"
+    assert [m["phone"] for m in messages(emulator)] == ["13912399999"]
+
+
+def test_bytes_that_are_not_http_are_refused_with_400(emulator, caplog):
+    response = send_raw(emulator.host, emulator.port,
+                        build_request("GET", "/", [("Host", "x"), ("Authorization", "\x1f")]))
+    assert response.status == 400
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_printable_garbage_paths_do_not_crash(emulator):
+    for path in ["/%00", "/" + string.punctuation.replace("#", "").replace("%", "").replace("?", ""), "//", "/a/b"]:
+        response = send_raw(emulator.host, emulator.port, build_request("GET", path, [("Host", "x")]))
+        assert response.status < 500
+        json.loads(response.body)
