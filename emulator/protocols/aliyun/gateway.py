@@ -127,6 +127,8 @@ class AliyunGateway:
 
     @staticmethod
     def _log(action: str, phones: tuple[str, ...], outcome: str, detail: Any) -> None:
+        if not log.isEnabledFor(logging.INFO):
+            return
         who = ",".join(phones[:3]) + (f",+{len(phones) - 3}" if len(phones) > 3 else "") if phones else "-"
         log.info("%s %s -> %s%s", action, who, outcome, f" ({detail})" if detail else "")
 
