@@ -116,3 +116,15 @@ def test_unknown_action_and_version(legacy, emulator):
     with pytest.raises(ServerException) as info:
         legacy.do_action_with_exception(request)
     assert info.value.get_error_code() == "InvalidAction.NotFound"
+
+
+def test_card_support_and_statistics_through_common_request(legacy, emulator):
+    support = json.loads(legacy.do_action_with_exception(_common(
+        emulator, "CheckMobilesCardSupport", TemplateCode="CARD_SMS_70",
+        Mobiles=json.dumps([{"mobile": "13912350030"}, {"mobile": "13800000004"}]))))
+    assert [r["support"] for r in support["Data"]["queryResult"]] == [True, False]
+    _send(legacy, "13912350031")
+    day = today(emulator)
+    stats = json.loads(legacy.do_action_with_exception(_common(
+        emulator, "QuerySendStatistics", IsGlobe="1", StartDate=day, EndDate=day, PageIndex="1", PageSize="10")))
+    assert stats["Data"]["TargetList"][0]["TotalCount"] == 1
