@@ -8,14 +8,16 @@ from aiohttp import web
 
 from emulator.admin.api import BACKEND_KEY, PREFIX, problem, setup_admin
 from emulator.admin.callbacks import setup_callbacks_admin
+from emulator.admin.scenario_api import setup_scenario_admin
+from emulator.admin.surface import setup_surface
 from emulator.core.backend import Backend
 from emulator.core.fixtures import load_fixtures
+from emulator.ops.setup import setup_ops
 from emulator.protocols.aliyun.gateway import AliyunGateway
 from emulator.providers import dypns, dysms, onecloud
 from emulator.providers.dypns import receipts as dypns_receipts
 from emulator.providers.dysms import receipts as dysms_receipts
-from emulator.scenarios.engine import ScenarioEngine
-from emulator.scenarios.loader import default_scenario, load_scenario_file
+from emulator.scenarios.runtime import build_engine
 from emulator.settings import Settings
 
 log = logging.getLogger("sms_emulator")
@@ -25,8 +27,10 @@ GATEWAY_KEY: web.AppKey[AliyunGateway] = web.AppKey("aliyun_gateway", AliyunGate
 
 def build_backend(settings: Settings) -> Backend:
     fixtures = load_fixtures(settings.fixtures)
-    scenario = load_scenario_file(settings.scenario) if settings.scenario else default_scenario()
-    return Backend(fixtures, ScenarioEngine(scenario), seed=settings.seed, store_cap=settings.store_cap)
+    engine = build_engine(settings.scenario, settings.seed, fixtures)
+    backend = Backend(fixtures, engine, seed=settings.seed, store_cap=settings.store_cap)
+    engine.attach(backend)
+    return backend
 
 
 def build_app(settings: Settings, backend: Backend | None = None) -> web.Application:
@@ -37,9 +41,12 @@ def build_app(settings: Settings, backend: Backend | None = None) -> web.Applica
     app[GATEWAY_KEY] = aliyun
     setup_admin(app)
     setup_callbacks_admin(app)
+    setup_scenario_admin(app, settings.scenario)   # GET/PUT/DELETE /_emulator/scenario, hot reload of the file
+    setup_surface(app)      # inspection API, accounts, clock, live feed, OpenAPI document, inbox
     onecloud_gateway = onecloud.build(backend)
     dysms_receipts.install(backend)
     dypns_receipts.install(backend)
+    setup_ops(app, settings, backend)   # metrics, request log, TLS, --db state (restored here): before catch-alls
 
     async def root(request: web.Request) -> web.StreamResponse:
         # Cheap dispatch on every request: Alibaba names its action, 1oc its module (or is called by host).

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
+import errno
 import signal
+import sqlite3
 import sys
 import time
 
 from emulator import __version__
 from emulator.core.fixtures import FixtureError
+from emulator.core.persistence import PersistenceError
+from emulator.ops.tls import TlsError
 from emulator.scenarios.loader import ScenarioError
 from emulator.settings import Settings
+
+#: Problems with the configuration: reported at start in one line, exit status 2.
+CONFIG_ERRORS = (FixtureError, ScenarioError, PersistenceError, TlsError, sqlite3.Error, ValueError, OSError)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,6 +29,14 @@ def _parser() -> argparse.ArgumentParser:
     _serve_args(serve)
     validate = sub.add_parser("validate", help="check scenario files; exit 1 on any error")
     validate.add_argument("files", nargs="+")
+    validate.add_argument("--seed", type=int, help="check as for a server started with --seed (allows probability)")
+    validate.add_argument("--fixtures", metavar="DIR", help="the fixtures whose accounts `accounts:` may name")
+    health = sub.add_parser("healthcheck", help="exit 0 if the emulator answers /_emulator/health (the image's "
+                                                "HEALTHCHECK); reads the same SMS_EMULATOR_* settings as serve")
+    health.add_argument("--host", help="where the emulator listens (0.0.0.0 is asked on 127.0.0.1)")
+    health.add_argument("--port", type=int)
+    health.add_argument("--tls", action="store_true", default=None, help="the emulator serves HTTPS")
+    health.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for the answer")
     return parser
 
 
@@ -34,6 +48,15 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="make ids, codes and fake data repeatable")
     parser.add_argument("--store-cap", type=int, help="messages kept before the oldest are pruned")
     parser.add_argument("--quiet", action="store_true", default=None, help="no per-request log lines")
+    parser.add_argument("--log-format", choices=("text", "json"), help="json: one JSON object per line on stdout")
+    parser.add_argument("--tls", action="store_true", default=None,
+                        help="serve HTTPS; the certificate is made at start by a local CA (see --ca-out)")
+    parser.add_argument("--cert", metavar="PEM", help="serve HTTPS with this certificate (chain) instead")
+    parser.add_argument("--key", metavar="PEM", help="the private key of --cert")
+    parser.add_argument("--ca-out", metavar="FILE", help="write the generated CA here (default: next to --db, "
+                                                         "else a temporary directory); also at /_emulator/ca.pem")
+    parser.add_argument("--db", metavar="FILE", help="keep state (messages, accounts, codes, report queue, clock) "
+                                                     "in this SQLite file across restarts")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,57 +65,87 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "serve")
     args = _parser().parse_args(argv)
     if args.command == "validate":
-        return _validate(args.files)
+        return _validate(args.files, args.seed, args.fixtures)
     try:
+        if args.command == "healthcheck":
+            from emulator.ops import healthcheck
+
+            settings = Settings.from_env().merge(host=args.host, port=args.port, tls=args.tls)
+            return healthcheck.run(settings, args.timeout)
         settings = Settings.from_env().merge(host=args.host, port=args.port, fixtures=args.fixtures,
                                              scenario=args.scenario, seed=args.seed, store_cap=args.store_cap,
-                                             quiet=args.quiet)
+                                             quiet=args.quiet, log_format=args.log_format, tls=args.tls,
+                                             cert=args.cert, key=args.key, ca_out=args.ca_out, db=args.db)
         return asyncio.run(_serve(settings))
-    except (FixtureError, ScenarioError, ValueError, OSError) as exc:
-        print(f"sms-emulator: {exc}", file=sys.stderr)
+    except CONFIG_ERRORS as exc:
+        print(f"sms-emulator: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 0
 
 
-def _validate(files: list[str]) -> int:
-    from emulator.scenarios.loader import load_scenario_file
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, sqlite3.Error):
+        return f"database: {exc}"
+    return str(exc)
 
-    failed = False
-    for file in files:
-        try:
-            load_scenario_file(file)
-            print(f"{file}: ok")
-        except ScenarioError as exc:
-            failed = True
-            print(str(exc), file=sys.stderr)
-    return 1 if failed else 0
+
+def _validate(files: list[str], seed: int | None, fixtures: str | None) -> int:
+    from emulator.scenarios.validate_cli import validate_files
+
+    return validate_files(files, seed, fixtures)
 
 
 async def _serve(settings: Settings) -> int:
     from emulator.app import build_app, build_backend
+    from emulator.ops import logs
+    from emulator.ops.setup import DURABLE_KEY, TLS_KEY
     from emulator.server import start_site
 
     started = time.perf_counter()
-    logging.basicConfig(level=logging.WARNING if settings.quiet else getattr(logging, settings.log_level.upper()),
-                        format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    logs.configure(settings.log_level, settings.log_format, settings.quiet)
     backend = build_backend(settings)
     app = build_app(settings, backend)
-    runner, port = await start_site(app, settings.host, settings.port)
+    try:
+        runner, port = await start_site(app, settings.host, settings.port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise OSError(f"cannot listen on {settings.host}:{settings.port}: the address is already in use "
+                          "(another emulator? choose another --port)") from None
+        raise OSError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from None
     elapsed = (time.perf_counter() - started) * 1000
     account = backend.accounts.default()
     key, secret = next(iter(account.access_keys.items()), ("-", "-"))
-    print(f"sms-emulator {__version__} listening on http://{settings.host}:{port} (ready in {elapsed:.0f} ms)\n"
-          f"  Alibaba AccessKeyId {key} / AccessKeySecret {secret}\n"
-          f"  sms.1oc.cn AppSecret {account.onecloud_secret}\n"
-          f"  inspect: http://{settings.host}:{port}/_emulator/messages", flush=True)
+    tls, durable = app.get(TLS_KEY), app.get(DURABLE_KEY)
+    url = f"{'https' if tls else 'http'}://{settings.host}:{port}"
+    if settings.log_format == "json":
+        logs.emit_json("listening", version=__version__, url=url, ready_ms=round(elapsed), access_key_id=key,
+                       ca=str(tls.ca_path) if tls and tls.ca_path else None, db=settings.db,
+                       restored=durable.restored if durable else None)
+    else:
+        extra = ""
+        if tls is not None:
+            extra += f"\n  TLS: trust {tls.ca_path or settings.cert} (also at {url}/_emulator/ca.pem)"
+        if durable is not None:
+            restored = ", ".join(f"{n} {k}" for k, n in durable.restored.items() if n) or "nothing yet"
+            extra += f"\n  state: {settings.db} (restored {restored})"
+        print(f"sms-emulator {__version__} listening on {url} (ready in {elapsed:.0f} ms)\n"
+              f"  Alibaba AccessKeyId {key} / AccessKeySecret {secret}\n"
+              f"  sms.1oc.cn AppSecret {account.onecloud_secret}\n"
+              f"  inspect: {url}/_emulator/messages{extra}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)   # docker stop sends SIGTERM: finish in-flight work, then exit
     try:
         await stop.wait()
-        print("sms-emulator: shutting down", flush=True)
+        if settings.log_format == "json":
+            logs.emit_json("shutting down")
+        else:
+            print("sms-emulator: shutting down", flush=True)
     finally:
+        # Stops accepting, lets requests in flight finish, then the app's cleanup: the scheduler stops, reports
+        # in flight are answered, and with --db the final state (the queue included) is committed.
         await runner.cleanup()
     return 0
+

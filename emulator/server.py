@@ -12,6 +12,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from emulator.app import build_app, build_backend
 from emulator.core.backend import Backend
+from emulator.ops.setup import TLS_KEY
 from emulator.settings import Settings
 
 #: SendSms carries up to 1000 numbers in the query string (~14 KB), beyond aiohttp's default 8 KB request line.
@@ -36,11 +37,17 @@ logging.getLogger("aiohttp.server").addFilter(_ParseErrorFilter())
 
 
 async def start_site(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Serve `app` (over HTTPS when it was built with TLS); returns the runner and the bound port."""
     runner = web.AppRunner(app, access_log=None, handle_signals=False, max_line_size=MAX_LINE,
                            max_field_size=MAX_LINE)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, reuse_address=True)
-    await site.start()
+    tls = app.get(TLS_KEY)
+    site = web.TCPSite(runner, host, port, reuse_address=True, ssl_context=tls.context if tls else None)
+    try:
+        await site.start()
+    except BaseException:
+        await runner.cleanup()      # the app started (scheduler, database): close it before failing
+        raise
     server = site._server  # the bound socket tells the real port when port=0
     bound = server.sockets[0].getsockname()[1] if server and server.sockets else port
     return runner, bound
@@ -70,7 +77,8 @@ class EmulatorServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.endpoint}"
+        scheme = "https" if self.settings.tls or self.settings.cert else "http"
+        return f"{scheme}://{self.endpoint}"
 
     def start(self) -> EmulatorServer:
         self._thread = threading.Thread(target=self._run, name="sms-emulator", daemon=True)

@@ -20,6 +20,12 @@ class Settings:
     max_body: int = 1024 * 1024        # bytes; larger bodies are refused with the provider's error shape
     log_level: str = "info"
     quiet: bool = False                # no per-request log lines
+    log_format: str = "text"           # text | json (one JSON object per line on stdout)
+    tls: bool = False                  # serve HTTPS with a certificate made at start by a local CA
+    cert: str | None = None            # PEM certificate (chain) to serve instead; implies TLS
+    key: str | None = None             # its PEM private key
+    ca_out: str | None = None          # where to write the generated CA (default: next to the db, or a temp dir)
+    db: str | None = None              # SQLite file keeping the state across restarts; None = in memory only
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -101,3 +101,18 @@ def receiver() -> Iterator[Any]:
     rec = Receiver().start()
     yield rec
     rec.stop()
+
+
+@pytest.fixture
+def scenario(emulator: EmulatorServer) -> Iterator[Any]:
+    """`scenario(yaml_text)` loads a scenario into the shared emulator (PUT /_emulator/scenario) for one test;
+    the startup scenario is back afterwards (DELETE), so later tests see the default magic numbers."""
+    from tests.scenario_helpers import put_scenario
+
+    def load(text: str) -> dict[str, Any]:
+        status, body = put_scenario(emulator, text)
+        assert status == 200, body
+        return body
+
+    yield load
+    admin(emulator, "DELETE", "/_emulator/scenario")

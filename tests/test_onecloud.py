@@ -234,7 +234,7 @@ rules:
   - match: {provider: onecloud, phone: "13900000004"}
     then: {error: isv.SYSTEM_ERROR}
   - match: {provider: onecloud, phone: "13900000005"}
-    then: {error: NOT_A_1OC_CODE}
+    then: {error: ServiceUnavailable}
   - match: {provider: onecloud, phone: "13900000006"}
     then: {error: AMOUNT_NOT_ENOUGH, message: "余额不足，请充值"}
   - match: {provider: onecloud, phone: "13900000007"}

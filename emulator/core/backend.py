@@ -56,8 +56,6 @@ class Backend:
     def reset(self, what: str = "all") -> None:
         if what not in RESET_TARGETS:
             raise ValueError(f"reset what={what!r}; expected one of {', '.join(RESET_TARGETS)}")
-        if what in ("scenario", "all"):
-            self.policy.reset()
         if what in ("messages", "all"):
             self.messages.clear()
             self.scheduler.clear()
@@ -70,3 +68,13 @@ class Backend:
         if what == "all":
             self.clock.reset()
             self.ids.reseed()
+        if what in ("scenario", "all"):
+            self.policy.reset()   # last: the scenario's time window restarts at the reset clock
+
+    def forget_account(self, name: str) -> None:
+        """`reset?what=messages` for one account only: a test on a shared emulator must not wipe its
+        neighbours' messages, so it forgets its own messages, codes, limit windows and reports instead."""
+        self.messages.forget_account(name)
+        self.codes.forget_account(name)
+        self.limits.forget_account(name)
+        self.callbacks.forget_account(name)

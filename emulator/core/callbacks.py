@@ -18,7 +18,7 @@ import contextlib
 import json
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -85,7 +85,13 @@ class CallbackDispatcher:
         self._slots: asyncio.Semaphore | None = None
         self._generation = 0        # bumped by reset: sends started before it neither record nor retry
         self._counter = 0
+        self._listeners: list[Callable[[Attempt], None]] = []
         scheduler.on(JOB_KIND, self._run)
+
+    def subscribe(self, listener: Callable[[Attempt], None]) -> Callable[[], None]:
+        """Be told of every recorded attempt (the live feed); returns the function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
 
     # Configuration -----------------------------------------------------------------------------------
 
@@ -108,8 +114,13 @@ class CallbackDispatcher:
 
     def enqueue(self, url: str, body: Any, *, kind: str, rule: str = "2xx", delay: float = 0.0,
                 content_type: str = "application/json", account: str | None = None,
-                message: int | None = None) -> str:
-        """Queue one report; its first attempt is due `delay` seconds from now. Returns the report id."""
+                message: int | None = None, fail_first: int = 0) -> str:
+        """Queue one report; its first attempt is due `delay` seconds from now. Returns the report id.
+
+        `fail_first` (a scenario's `callback.fail_first`): the first N attempts are POSTed as usual but counted
+        as failed whatever the receiver answers, as when the platform loses the receiver's acknowledgement, so
+        they are retried on the backoff schedule and the receiver sees the report N+1 times.
+        """
         if rule not in RULES:
             raise ValueError(f"unknown success rule {rule!r}")
         self._counter += 1
@@ -117,6 +128,8 @@ class CallbackDispatcher:
         due = self.clock.now() + max(0.0, delay)
         payload = {"id": callback_id, "url": url, "body": body, "content_type": content_type, "attempt": 1,
                    "kind": kind, "rule": rule, "account": account, "message": message, "due": due}
+        if fail_first:
+            payload["fail_first"] = int(fail_first)
         self.scheduler.schedule(due, JOB_KIND, payload)
         return callback_id
 
@@ -144,6 +157,8 @@ class CallbackDispatcher:
                 raw = await resp.read()
             text = raw[:4096].decode("utf-8", "replace")
             error = _rule_failure(payload["rule"], status, raw)
+            if error is None and attempt <= int(payload.get("fail_first", 0)):
+                error = f"counted as failed by the scenario (callback.fail_first {payload['fail_first']})"
         except asyncio.TimeoutError:
             error = f"timeout after {self.timeout:g} s"
         except aiohttp.ClientConnectorError as exc:
@@ -165,6 +180,8 @@ class CallbackDispatcher:
             max_attempts=self.max_attempts, due=due, at=started, ok=ok, status=status, error=error,
             response=text[:RESPONSE_EXCERPT] if text is not None else None, next_try=next_try,
             account=payload.get("account"), message=payload.get("message")))
+        for listener in list(self._listeners):
+            listener(self._attempts[-1])
         if next_try is not None:
             self.scheduler.schedule(next_try, JOB_KIND, {**payload, "attempt": attempt + 1, "due": next_try})
         if not ok:
@@ -217,6 +234,15 @@ class CallbackDispatcher:
         self._generation += 1
         self._attempts.clear()
         self.timeout, self.backoff = self._defaults
+
+    def forget_account(self, account: str) -> None:
+        """Drop one account's attempts and its queued reports (a test's own reset on a shared emulator)."""
+        kept = [a for a in self._attempts if a.account != account]
+        self._attempts.clear()
+        self._attempts.extend(kept)
+        for job in self.scheduler.pending(JOB_KIND):
+            if job.payload.get("account") == account:
+                job.cancelled = True
 
     # Inspection --------------------------------------------------------------------------------------
 

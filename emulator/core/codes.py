@@ -130,3 +130,10 @@ class VerificationCodes:
     def clear(self) -> None:
         self._codes.clear()
         self._last_send.clear()
+
+    def forget_account(self, account: str) -> None:
+        """Drop one account's codes and send times (scopes start with the account name)."""
+        for scope in [s for s in self._codes if s[0] == account]:
+            del self._codes[scope]
+        for key in [k for k in self._last_send if isinstance(k, tuple) and k and k[0] == account]:
+            del self._last_send[key]

@@ -69,3 +69,7 @@ class ErrorTable:
 
     def codes(self) -> list[str]:
         return sorted(self.specs)
+
+    def aliases(self) -> list[str]:
+        """The short names scenarios may use besides the codes themselves."""
+        return sorted(self._aliases)

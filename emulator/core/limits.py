@@ -59,6 +59,11 @@ class SlidingWindowLimiter:
     def clear(self) -> None:
         self._events.clear()
 
+    def forget_account(self, account: str) -> None:
+        """Drop the windows of one account: provider keys are `(provider, account, ...)` tuples."""
+        for key in [k for k in self._events if isinstance(k, tuple) and len(k) > 1 and k[1] == account]:
+            del self._events[key]
+
 
 class QpsLimiter:
     """Requests per virtual second per account (Throttling.User)."""

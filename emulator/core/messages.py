@@ -110,6 +110,13 @@ class MessageStore:
         self._messages.clear()
         self._emit("cleared", None)  # type: ignore[arg-type]
 
+    def forget_account(self, account: str) -> int:
+        """Drop one account's messages (a test's own reset on a shared emulator); returns how many went."""
+        doomed = [mid for mid, m in self._messages.items() if m.account == account]
+        for mid in doomed:
+            del self._messages[mid]
+        return len(doomed)
+
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)

@@ -29,5 +29,13 @@ def accept_message(backend: Backend, call: Call, *, phone: str, content: str, si
     )
     backend.messages.add(message)
     plan = backend.policy.delivery(call, phone)
+    if plan.callback_delay or plan.callback_failures:
+        message.extra["callback"] = {"delay": plan.callback_delay, "fail_first": plan.callback_failures}
     backend.deliveries.schedule(message, plan, success_code, failure_code)
     return message
+
+
+def report_options(message: Message) -> dict[str, Any]:
+    """The scenario's callback behaviour for `message`'s report: keyword arguments of `CallbackDispatcher.enqueue`."""
+    options = message.extra.get("callback") or {}
+    return {"delay": float(options.get("delay", 0.0)), "fail_first": int(options.get("fail_first", 0))}

@@ -32,8 +32,11 @@ class Decision:
     error: str | None = None         # a code of the provider's error table (or an alias of one)
     message: str | None = None       # override of the table's message
     latency: float = 0.0             # seconds to wait before answering
-    fault: str | None = None         # reset | empty | hang: a network fault instead of an answer
+    fault: str | None = None         # reset | empty | hang | html_502: a network fault instead of an answer
     rule: str | None = None          # which rule decided (for logs and inspection)
+    #: frequency-control windows replacing the account's for this call (`verification`, `notification`,
+    #: `dypns_daily`, as in accounts.yaml); None = the account's own
+    limits: dict[str, object] | None = None
 
 
 @dataclass
@@ -43,7 +46,9 @@ class DeliveryPlan:
     delivered: bool = True
     err_code: str | None = None      # provider-specific receipt code; None = the provider's default
     delay: float = 3.0
-    callback_failures: int = 0       # extra: receivers the scenario expects to fail first (informational)
+    #: report attempts the platform counts as failed (and retries) whatever the receiver answers
+    callback_failures: int = 0
+    callback_delay: float = 0.0      # seconds between the final status and the report's first attempt
     extra: dict[str, object] = field(default_factory=dict)
 
 

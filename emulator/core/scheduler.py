@@ -21,6 +21,8 @@ from emulator.core.clock import VirtualClock
 log = logging.getLogger("sms_emulator.scheduler")
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
+#: Told `("scheduled", job)`, `("done", job)` once a job has been handled (or skipped), `("cleared", None)`.
+Watcher = Callable[[str, "Job | None"], None]
 
 
 @dataclass(order=True)
@@ -42,7 +44,16 @@ class Scheduler:
         self._lock: asyncio.Lock | None = None
         self._task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
+        self._watchers: list[Watcher] = []
         clock.subscribe(self.wake)
+
+    def watch(self, watcher: Watcher) -> None:
+        """Follow the queue as it changes (persistence keeps it on disk this way, without rescanning it)."""
+        self._watchers.append(watcher)
+
+    def _tell(self, event: str, job: Job | None) -> None:
+        for watcher in self._watchers:
+            watcher(event, job)
 
     def on(self, kind: str, handler: Handler) -> None:
         self._handlers[kind] = handler
@@ -50,6 +61,8 @@ class Scheduler:
     def schedule(self, due: float, kind: str, payload: dict[str, Any]) -> Job:
         job = Job(due, next(self._seq), kind, payload)
         heapq.heappush(self._heap, job)
+        if self._watchers:
+            self._tell("scheduled", job)
         self.wake()
         return job
 
@@ -58,6 +71,7 @@ class Scheduler:
 
     def clear(self) -> None:
         self._heap.clear()
+        self._tell("cleared", None)
 
     def wake(self) -> None:
         if self._wake is not None:
@@ -72,15 +86,19 @@ class Scheduler:
             while self._heap and self._heap[0].due <= self.clock.now():
                 job = heapq.heappop(self._heap)
                 if job.cancelled:
+                    self._tell("done", job)
                     continue
                 handler = self._handlers.get(job.kind)
                 if handler is None:
                     log.error("no handler for scheduled job kind %s", job.kind)
+                    self._tell("done", job)
                     continue
                 try:
                     await handler(job.payload)
                 except Exception:  # a broken job must not stop the queue
                     log.exception("scheduled job %s failed", job.kind)
+                # Only now: a job whose handler was cut short by a crash is still on disk and runs again.
+                self._tell("done", job)
                 handled += 1
         return handled
 

@@ -14,6 +14,7 @@ from aiohttp import web
 from emulator.core.backend import Backend
 from emulator.core.errors import EmulatorError
 from emulator.core.outcomes import Call
+from emulator.ops.outcome import note
 from emulator.protocols.aliyun import envelope
 from emulator.protocols.aliyun.auth import Authenticator
 from emulator.protocols.aliyun.errors import GATEWAY_ERRORS, gateway_error, missing
@@ -71,19 +72,23 @@ class AliyunGateway:
             if decision.latency:
                 await asyncio.sleep(decision.latency)
             if decision.fault:
+                note(request, product.code, action, phones, f"fault:{decision.fault}", decision.rule, request_id)
                 return await apply_fault(request, decision.fault)
             if decision.error:
+                # Validated at load: every code a scenario names is in the product's table or the gateway's.
                 chosen = product.errors.resolve(decision.error) or GATEWAY_ERRORS.get(decision.error)
                 raise EmulatorError(chosen.code, decision.message or chosen.message, status=chosen.status)
-            ctx = ActionContext(self.backend, product, call, account, principal, request_id, params)
+            ctx = ActionContext(self.backend, product, call, account, principal, request_id, params,
+                                limit_overrides=decision.limits)
             fields = await spec.handler(ctx)
-            self._log(action, phones, "OK", fields.get("BizId"))
+            note(request, product.code, action, phones, "OK", fields.get("BizId"), request_id)
             return envelope.respond(envelope.success_body(fields, request_id), request_id, trace_id)
         except EmulatorError as error:
-            self._log(action, phones, error.code, error.message)
+            self._note(request, product, action, phones, error.code, error.message, request_id)
             return self._error(error, product, request_id, trace_id)
         except Exception:  # a bug of ours must still answer in the provider's shape, and be visible
             log.exception("internal error while handling %s (RequestId %s)", action, request_id)
+            self._note(request, product, action, phones, "InternalError", None, request_id)
             return self._error(gateway_error("InternalError"), product, request_id, trace_id)
 
     # ---------------------------------------------------------------------------------------------
@@ -126,9 +131,12 @@ class AliyunGateway:
         return envelope.respond(body, request_id, trace_id, status=error.status or 200, headers=error.headers)
 
     @staticmethod
-    def _log(action: str, phones: tuple[str, ...], outcome: str, detail: Any) -> None:
-        if not log.isEnabledFor(logging.INFO):
-            return
-        who = ",".join(phones[:3]) + (f",+{len(phones) - 3}" if len(phones) > 3 else "") if phones else "-"
-        log.info("%s %s -> %s%s", action, who, outcome, f" ({detail})" if detail else "")
+    def _note(request: web.Request, product: AliyunProduct | None, action: str, phones: tuple[str, ...],
+              code: str, detail: Any, request_id: str) -> None:
+        """For the request log and metrics (emulator.ops); an unrouted action, any string a client sent, is
+        not used as a metrics label."""
+        if product is None:
+            note(request, "aliyun", "unknown", phones, code, f"{action[:64]}: {detail}", request_id)
+        else:
+            note(request, product.code, action, phones, code, detail, request_id)
 

@@ -37,6 +37,12 @@ class ActionContext:
     principal: Principal
     request_id: str
     params: Mapping[str, str]
+    #: frequency-control windows a scenario rule imposes on this call, replacing the account's per category
+    limit_overrides: Mapping[str, Any] | None = None
+
+    def limits(self) -> dict[str, Any]:
+        """The frequency-control settings this call is held to: the account's, with the scenario's on top."""
+        return {**(self.account.limits or {}), **(self.limit_overrides or {})}
 
     def error(self, code: str, message: str | None = None, **fields: Any) -> EmulatorError:
         """An error of this product's own table (the envelope follows the table's status)."""

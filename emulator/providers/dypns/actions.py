@@ -72,7 +72,7 @@ async def send_sms_verify_code(ctx: ActionContext) -> dict[str, Any]:
     if since is not None and since < interval:
         raise ctx.error("FREQUENCY_FAIL", f"Check frequency fail. (the last code went to this number "
                                           f"{since:.0f} s ago; Interval is {interval} s)")
-    daily = (account.limits or {}).get("dypns_daily")
+    daily = ctx.limits().get("dypns_daily")
     limit_key = (PROVIDER, account.name, phone)
     windows = [Window("day", daily)] if daily is not None else []
     now = backend.clock.now()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from emulator.protocols.aliyun.product import ActionSpec, AliyunProduct, Param
 from emulator.providers.dysms import actions
 from emulator.providers.dysms.errors import DYSMS_ERRORS
-from emulator.providers.dysms.params import phones_of_batch, phones_of_card, phones_of_send_sms
+from emulator.providers.dysms.params import phones_of_batch, phones_of_card, phones_of_card_check, phones_of_send_sms
 
 
 def _phone(params):
@@ -37,7 +37,7 @@ def build() -> AliyunProduct:
         phones=phones_of_card, sign_param="SignName", template_param="CardTemplateCode"))
     product.action(ActionSpec(
         "CheckMobilesCardSupport", actions.check_mobiles_card_support, (Param("TemplateCode", True),),
-        template_param="TemplateCode"))
+        phones=phones_of_card_check, template_param="TemplateCode"))
     product.action(ActionSpec(
         "QuerySendStatistics", actions.query_send_statistics,
         (Param("IsGlobe", True, "int"), Param("StartDate", True), Param("EndDate", True),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from emulator.core.errors import ErrorSpec, ErrorTable
 
 
@@ -50,3 +52,15 @@ DELIVERED = "DELIVERED"
 DEFAULT_FAILURE = "MN:0001"      # 空号: the number does not exist
 RECEIPT_TEXTS = {DELIVERED: "用户接收成功", "MN:0001": "空号", "UNDELIV": "无法送达", "EXPIRED": "短信超时",
                  "REJECTD": "运营商拒绝", "MK:0000": "关机", "IC:0001": "黑名单"}
+#: Carrier status words a failed SmsReport may carry besides `XX:NNNN` codes.
+FAILURE_WORDS = frozenset({"UNDELIV", "EXPIRED", "REJECTD", "DELETED", "UNKNOWN", "DTBLACK", "MBBLACK"})
+_CARRIER_CODE = re.compile(r"[A-Z]{2,4}:[0-9A-Z]{1,6}")
+
+
+def is_receipt_code(code: str) -> bool:
+    """Whether a failed delivery's receipt (SmsReport `err_code`, QuerySendDetails `ErrCode`) may be `code`.
+
+    Alibaba passes the carriers' codes through (`MN:0001` 空号, `MK:0000` 关机, `IC:0001` 黑名单 ...), so any
+    code of that shape is plausible; a typo such as `MN0001` or `delivered` is not.
+    """
+    return code in FAILURE_WORDS or (code != DELIVERED and _CARRIER_CODE.fullmatch(code) is not None)

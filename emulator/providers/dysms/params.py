@@ -31,8 +31,17 @@ def phones_of_batch(params: Mapping[str, str]) -> tuple[str, ...]:
 
 
 def phones_of_card(params: Mapping[str, str]) -> tuple[str, ...]:
+    return _mobiles(params, "CardObjects")
+
+
+def phones_of_card_check(params: Mapping[str, str]) -> tuple[str, ...]:
+    """CheckMobilesCardSupport's numbers, so a scenario's per-number `card` rules can count and match them."""
+    return _mobiles(params, "Mobiles")
+
+
+def _mobiles(params: Mapping[str, str], name: str) -> tuple[str, ...]:
     try:
-        objects = object_list(params, "CardObjects")
+        objects = object_list(params, name)
     except ValueError:
         return ()
     return _canonical([str(_key(o, "mobile") or "") for o in objects])

@@ -14,6 +14,7 @@ from emulator.core.accounts import Account
 from emulator.core.backend import Backend
 from emulator.core.clock import china_time_str
 from emulator.core.messages import Message
+from emulator.core.outbox import report_options
 from emulator.providers.dysms.errors import DELIVERED, RECEIPT_TEXTS
 
 SMS_REPORT = "SmsReport"
@@ -47,7 +48,7 @@ def push_report(backend: Backend, message: Message, receipt: str, kind: str) -> 
     if not url:
         return None
     return backend.callbacks.enqueue(url, [report_item(message)], kind=kind, rule=RULE, account=message.account,
-                                     message=message.id)
+                                     message=message.id, **report_options(message))
 
 
 def install(backend: Backend) -> None:

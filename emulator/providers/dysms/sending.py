@@ -80,7 +80,7 @@ def accept_all(ctx: ActionContext, outgoing: list[Outgoing], biz_id: str) -> lis
     """
     backend, account = ctx.backend, ctx.account
     now = backend.clock.now()
-    limits = account.limits or {}
+    limits = ctx.limits()
     keys: Counter[tuple[str, ...]] = Counter()
     windows_by_key = {}
     for item in outgoing:

@@ -91,6 +91,14 @@ def is_stat(code: str) -> bool:
     return code in STATS or _UPSTREAM.fullmatch(code) is not None
 
 
+def resolve_code(code: str) -> ErrorSpec | None:
+    """A scenario's error code in this table: a code, an alias, or `isv.X`/`isp.X` whose `X` is one."""
+    spec = ONECLOUD_ERRORS.resolve(code)
+    if spec is None and "." in code:
+        spec = ONECLOUD_ERRORS.resolve(code.split(".", 1)[1])
+    return spec
+
+
 def report_stat(delivered: bool, err_code: str | None) -> str:
     """The `stat` of a report: the scenario's code when it is a 1oc stat, else the default for the outcome.
 

@@ -24,6 +24,7 @@ from emulator.core.outbox import accept_message
 from emulator.core.outcomes import Call
 from emulator.core.phones import parse_mainland, parse_phone
 from emulator.core.templates import render, segments, variables
+from emulator.ops.outcome import note
 from emulator.protocols.faults import apply_fault
 from emulator.providers.onecloud.errors import (
     DEFAULT_FAILURE,
@@ -32,6 +33,7 @@ from emulator.providers.onecloud.errors import (
     OK_CODE,
     OK_MESSAGE,
     ONECLOUD_ERRORS,
+    resolve_code,
 )
 
 log = logging.getLogger("sms_emulator.requests")
@@ -39,6 +41,8 @@ log = logging.getLogger("sms_emulator.requests")
 PROVIDER = "onecloud"
 ACTION = "Send"              # the action name scenario rules match (`action: "Send*"`)
 HOST = "sms.1oc.cn"
+#: The parameters a request may carry (scenario rules may test them with `params:`).
+PARAMS = ("module", "file", "action", "mobphone", "code", "smstemplate", "returnurl")
 CONTENT_TYPE = "application/json;charset=utf-8"
 ALLOWED_METHODS = frozenset({"GET", "POST"})
 MAX_URL_LENGTH = 2048
@@ -60,7 +64,7 @@ class OneCloudGateway:
             account = self._authenticate(request)
             return await self._send(request, account, params)
         except EmulatorError as error:
-            log.info("1oc %s %s -> %s %s", ACTION, phone_label, error.code, error.message or "")
+            note(request, PROVIDER, ACTION, (phone_label,), error.code, error.message)
             return answer(int(error.code), error.message or ONECLOUD_ERRORS.get(error.code).message, "")
 
     def _authenticate(self, request: web.Request) -> Account:
@@ -89,6 +93,7 @@ class OneCloudGateway:
         if decision.latency:
             await asyncio.sleep(decision.latency)
         if decision.fault:
+            note(request, PROVIDER, ACTION, call.phones, f"fault:{decision.fault}", decision.rule)
             return await apply_fault(request, decision.fault)
         if decision.error:
             spec = _resolve(decision.error)
@@ -121,7 +126,7 @@ class OneCloudGateway:
                        template=template_id, params={"code": code} if code else {}, biz_id=mid, out_id=None,
                        request_id=mid, verification=False, success_code=DELIVERED, failure_code=DEFAULT_FAILURE,
                        extra={"return_url": return_url} if return_url else None)
-        log.info("1oc %s %s -> 200 (%s)", ACTION, phone.number, mid)
+        note(request, PROVIDER, ACTION, (phone.number,), str(OK_CODE), mid, mid)
         return answer(OK_CODE, OK_MESSAGE, mid)
 
 
@@ -168,10 +173,8 @@ def _is_http_url(value: str) -> bool:
 
 
 def _resolve(code: str) -> ErrorSpec:
-    """A scenario's error code in this provider's table; `isv.X` tries `X`; unknown codes become 500."""
-    spec = ONECLOUD_ERRORS.resolve(code)
-    if spec is None and "." in code:
-        spec = ONECLOUD_ERRORS.resolve(code.split(".", 1)[1])
+    """A scenario's error code in this provider's table (validated at load; unknown codes still become 500)."""
+    spec = resolve_code(code)
     if spec is None:
         log.warning("scenario error %r is not a 1oc code; answering 500 系统繁忙", code)
         spec = ONECLOUD_ERRORS.get("500")

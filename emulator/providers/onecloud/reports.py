@@ -11,6 +11,7 @@ from typing import Any
 
 from emulator.core.backend import Backend
 from emulator.core.messages import Message
+from emulator.core.outbox import report_options
 from emulator.providers.onecloud.errors import report_stat
 
 PROVIDER = "onecloud"
@@ -31,6 +32,7 @@ def install(backend: Backend) -> None:
         account = backend.accounts.get(message.account)
         url = message.extra.get("return_url") or (account.onecloud_return_url if account else None)
         if url:
-            backend.callbacks.enqueue(url, body, kind=KIND, rule="2xx", account=message.account, message=message.id)
+            backend.callbacks.enqueue(url, body, kind=KIND, rule="2xx", account=message.account, message=message.id,
+                                      **report_options(message))
 
     backend.deliveries.on_final(PROVIDER, on_final)

@@ -1,0 +1,299 @@
+"""pytest plugin (entry point `sms_emulator`): an SMS emulator for the session, a fresh account for every test.
+
+    def test_signup_sends_a_code(sms_emulator):
+        my_app.configure(sms_endpoint=sms_emulator.endpoint, **sms_emulator.credentials.as_dict())
+        my_app.sign_up("13912345678")
+        assert my_app.verify("13912345678", sms_emulator.wait_for_code("13912345678"))
+
+The server runs in-process on a free loopback port, on a background thread (so sync and async tests alike
+can use it), once per session - under pytest-xdist once per worker. Every test gets its own account (AccessKey
+pair and 1oc AppSecret) and every helper filters by it, so tests never read each other's messages or codes,
+even when they share one emulator: `--sms-emulator-url URL` (or `SMS_EMULATOR_URL`) points the plugin at one
+already running, e.g. a docker-compose service, instead of starting one.
+
+Helpers talk to the emulator only over its public HTTP API (`/_emulator/openapi.json`), with the standard
+library, so the plugin behaves the same in-process and against a remote service. The official SDKs are
+imported only when a client is asked for: they are optional for users.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator.settings import Settings
+
+ENV_URL = "SMS_EMULATOR_URL"
+PREFIX = "/_emulator"
+DEFAULT_TIMEOUT = 10.0
+#: Requests to the emulator never go through a proxy from the environment: it is local (or a CI service).
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class EmulatorHTTPError(AssertionError):
+    """The emulator answered an admin request with an error; the message carries its explanation."""
+
+    def __init__(self, method: str, path: str, status: int, body: Any) -> None:
+        self.status, self.body = status, body
+        detail = body.get("error") if isinstance(body, dict) else body
+        super().__init__(f"{method} {path} -> HTTP {status}: {detail}")
+
+
+class MessageNotReceived(AssertionError):
+    """No matching SMS arrived in time: an assertion failure of the test, not an error of the plugin."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What an application needs to talk to the emulator as this test's account."""
+
+    account: str
+    access_key_id: str
+    access_key_secret: str
+    app_secret: str | None       # sms.1oc.cn `Authorization` header
+
+    def as_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+class AdminClient:
+    """JSON over HTTP to `/_emulator/`, with the standard library only."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+
+    def call(self, method: str, path: str, body: Any = None, *, query: dict[str, Any] | None = None,
+             timeout: float = 30.0, raw: bytes | None = None, content_type: str = "application/json",
+             expect: tuple[int, ...] = (200, 201)) -> Any:
+        params = {k: v for k, v in (query or {}).items() if v is not None}
+        target = f"{self.url}{PREFIX}{path}" + (f"?{urllib.parse.urlencode(params)}" if params else "")
+        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        request = urllib.request.Request(target, data=data, method=method,
+                                         headers={"Content-Type": content_type} if data is not None else {})
+        try:
+            with _OPENER.open(request, timeout=timeout) as resp:
+                status, payload = resp.status, resp.read()
+        except urllib.error.HTTPError as err:
+            status, payload = err.code, err.read()
+        try:
+            decoded = json.loads(payload) if payload else None
+        except ValueError:
+            decoded = payload.decode("utf-8", "replace")
+        if status not in expect:
+            raise EmulatorHTTPError(method, path, status, decoded)
+        return decoded
+
+
+class SmsEmulator:
+    """One test's view of the emulator: its own account, and helpers that see only that account."""
+
+    def __init__(self, url: str, account: dict[str, Any]) -> None:
+        self.url = url.rstrip("/")
+        parsed = urllib.parse.urlsplit(self.url)
+        self.protocol = parsed.scheme or "http"
+        #: `host:port`, the form the Alibaba SDKs take as `endpoint`
+        self.endpoint = parsed.netloc
+        self.admin = AdminClient(self.url)
+        self.account: str = account["name"]
+        self.credentials = Credentials(self.account, account["access_key_id"], account["access_key_secret"],
+                                       account.get("app_secret"))
+        self._code_cursor: dict[str, int] = {}
+        self._scenario_changed = False
+
+    @property
+    def inbox_url(self) -> str:
+        """The web inbox, filtered to this test's account."""
+        return f"{self.url}{PREFIX}/?account={urllib.parse.quote(self.account)}"
+
+    # SDK clients -------------------------------------------------------------------------------------
+
+    def sdk_config(self, **overrides: Any) -> Any:
+        """A tea `Config` for this account and endpoint (`alibabacloud-tea-openapi`)."""
+        Config = _sdk("alibabacloud_tea_openapi.models", "alibabacloud-tea-openapi").Config
+        settings = {"access_key_id": self.credentials.access_key_id,
+                    "access_key_secret": self.credentials.access_key_secret,
+                    "endpoint": self.endpoint, "protocol": self.protocol, **overrides}
+        return Config(**settings)
+
+    def dysms_client(self, **config: Any) -> Any:
+        """`alibabacloud_dysmsapi20170525.client.Client` talking to the emulator as this account."""
+        return _sdk("alibabacloud_dysmsapi20170525.client", "alibabacloud-dysmsapi20170525").Client(
+            self.sdk_config(**config))
+
+    def dypns_client(self, **config: Any) -> Any:
+        """`alibabacloud_dypnsapi20170525.client.Client` talking to the emulator as this account."""
+        return _sdk("alibabacloud_dypnsapi20170525.client", "alibabacloud-dypnsapi20170525").Client(
+            self.sdk_config(**config))
+
+    def acs_client(self, region: str = "cn-hangzhou") -> Any:
+        """The legacy `aliyunsdkcore` `AcsClient`, with Dysmsapi and Dypnsapi routed to the emulator."""
+        client = _sdk("aliyunsdkcore.client", "aliyun-python-sdk-core").AcsClient(
+            self.credentials.access_key_id, self.credentials.access_key_secret, region)
+        for product in ("Dysmsapi", "Dypnsapi"):
+            client.add_endpoint(region, product, self.endpoint)
+        return client
+
+    # Messages ----------------------------------------------------------------------------------------
+
+    def messages(self, phone: str | None = None, **filters: Any) -> list[dict[str, Any]]:
+        """This account's messages, oldest first (filters: provider, template, sign, status, since ...)."""
+        return self.admin.call("GET", "/messages", query={"account": self.account, "phone": phone,
+                                                          **filters})["messages"]
+
+    def wait_for_message(self, phone: str | None = None, timeout: float = DEFAULT_TIMEOUT,
+                         **filters: Any) -> dict[str, Any]:
+        """The newest matching message of this account, waiting (long-poll, no sleeping) until one exists."""
+        query = {"account": self.account, "phone": phone, "timeout": timeout, **filters}
+        answer = self.admin.call("GET", "/messages/wait", query=query, timeout=timeout + 30, expect=(200, 408))
+        if "message" not in answer:
+            raise MessageNotReceived(f"no SMS{' to ' + phone if phone else ''} matching {filters or 'anything'} "
+                                     f"for account {self.account} within {timeout:g} s")
+        return answer["message"]
+
+    def wait_for_code(self, phone: str, timeout: float = DEFAULT_TIMEOUT) -> str:
+        """The verification code of the next SMS to `phone` this test has not had a code from yet.
+
+        The first call returns the newest code already sent (sending and then asking is no race); each later
+        call for the same number waits for a newer message.
+        """
+        from emulator.admin.api import canonical_phone  # here, not at the top: loading the plugin stays cheap
+
+        key = canonical_phone(phone)    # `+86 139…` and `139…` are one number, with one cursor
+        message = self.wait_for_message(phone, timeout, has_code="true", since=self._code_cursor.get(key, 0))
+        self._code_cursor[key] = message["id"]
+        return str(message["code"])
+
+    async def wait_for_code_async(self, phone: str, timeout: float = DEFAULT_TIMEOUT) -> str:
+        """`wait_for_code` for async tests: waits in a worker thread, so the test's event loop keeps running."""
+        return await asyncio.to_thread(self.wait_for_code, phone, timeout)
+
+    def latest_code(self, phone: str) -> str | None:
+        """The newest dypnsapi code for `phone` that can still pass CheckSmsVerifyCode, or None."""
+        answer = self.admin.call("GET", "/codes/latest", query={"phone": phone, "account": self.account},
+                                 expect=(200, 404))
+        return answer.get("code") if answer and "error" not in answer else None
+
+    def callbacks(self, **filters: Any) -> dict[str, Any]:
+        """This account's report POSTs: `{"attempts": [...], "pending": [...]}`."""
+        return self.admin.call("GET", "/callbacks", query={"account": self.account, **filters})
+
+    # Account, clock, scenario, reset ---------------------------------------------------------------------
+
+    def configure(self, **settings: Any) -> dict[str, Any]:
+        """Change this account: `receipts={"sms_report": url}`, `return_url=`, `balance=`, `limits=` ..."""
+        return self.admin.call("PATCH", f"/accounts/{urllib.parse.quote(self.account)}", settings)
+
+    def now(self) -> float:
+        """Virtual epoch seconds."""
+        return float(self.admin.call("GET", "/clock")["now"])
+
+    def advance(self, seconds: float) -> dict[str, Any]:
+        """Move the virtual clock; deliveries and reports due by then have run when this returns.
+
+        The clock is the emulator's, shared by every test using it: on a shared service, prefer assertions
+        that hold whatever the time is, and leave big jumps to tests that own the emulator.
+        """
+        return self.admin.call("POST", "/clock/advance", {"seconds": seconds})
+
+    def set_time(self, moment: float | str) -> dict[str, Any]:
+        """Pin the virtual clock to epoch seconds or an ISO 8601 time (same caveat as `advance`)."""
+        return self.admin.call("POST", "/clock/set", {"time": moment})
+
+    def use_scenario(self, scenario: str | os.PathLike[str]) -> Any:
+        """Load a scenario (YAML text, or a path to a YAML file) for the rest of this test.
+
+        A scenario steers the whole emulator, not one account; the default scenario is back after the test.
+        """
+        text = _scenario_text(scenario)
+        self._scenario_changed = True
+        return self.admin.call("PUT", "/scenario", raw=text.encode(), content_type="application/yaml")
+
+    def reset(self) -> None:
+        """Forget this account's messages, codes, limit windows and reports (nobody else's)."""
+        self._code_cursor.clear()
+        self.admin.call("POST", "/reset", query={"what": "messages", "account": self.account})
+
+    def close(self) -> None:
+        """End of the test: put the default scenario back if the test changed it.
+
+        Messages stay: after a failure, the inbox (`inbox_url`) still shows what the test sent.
+        """
+        if self._scenario_changed:
+            self.admin.call("DELETE", "/scenario", expect=(200, 204))
+            self._scenario_changed = False
+
+
+def _scenario_text(scenario: str | os.PathLike[str]) -> str:
+    if isinstance(scenario, os.PathLike) or ("\n" not in scenario and scenario.endswith((".yaml", ".yml"))):
+        return Path(scenario).read_text(encoding="utf-8")
+    return scenario
+
+
+def _sdk(module: str, package: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(f"this helper needs the official SDK: pip install {package}") from exc
+
+
+def create_account(url: str, **settings: Any) -> dict[str, Any]:
+    """A fresh, isolated account on the emulator at `url` (`POST /_emulator/accounts`)."""
+    return AdminClient(url).call("POST", "/accounts", settings, expect=(201,))
+
+
+# pytest wiring -------------------------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("sms-emulator")
+    group.addoption("--sms-emulator-url", default=None, metavar="URL",
+                    help=f"use the SMS emulator already running at URL instead of starting one in-process "
+                         f"(default: ${ENV_URL})")
+
+
+@pytest.fixture(scope="session")
+def sms_emulator_settings() -> Settings:
+    """Settings of the in-process emulator; override this fixture in a conftest.py for other fixtures,
+    scenario or seed, e.g. `return Settings(port=0, quiet=True, fixtures="tests/sms-fixtures")`."""
+    return Settings(port=0, quiet=True)
+
+
+@pytest.fixture(scope="session")
+def sms_emulator_url(request: pytest.FixtureRequest, sms_emulator_settings: Settings) -> Iterator[str]:
+    """The base URL of the emulator for this session: the one given, or one started here."""
+    given = request.config.getoption("--sms-emulator-url") or os.environ.get(ENV_URL)
+    if given:
+        try:
+            AdminClient(given).call("GET", "/health", timeout=10)
+        except (OSError, EmulatorHTTPError) as exc:
+            pytest.fail(f"no SMS emulator answering at {given} (--sms-emulator-url / ${ENV_URL}): {exc}",
+                        pytrace=False)
+        yield given.rstrip("/")
+        return
+    from emulator.server import EmulatorServer
+
+    server = EmulatorServer(sms_emulator_settings).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def sms_emulator(sms_emulator_url: str) -> Iterator[SmsEmulator]:
+    """The emulator, seen through a fresh account of this test's own (see `SmsEmulator`)."""
+    emulator = SmsEmulator(sms_emulator_url, create_account(sms_emulator_url))
+    yield emulator
+    emulator.close()

@@ -1,0 +1,118 @@
+"""`--db FILE`: the backend restored at start and written to SQLite while it runs.
+
+When is what written?
+
+* **Before every answer.** The timing middleware calls `flush()` after the handler has built its response and
+  before aiohttp sends it, so whatever a request changed (the message, its delivery job, the charge, the code,
+  the limit window) is committed before the client can see "OK": `kill -9` at any moment loses no acknowledged
+  message. Writing synchronously on the event loop is the cheapest way to that guarantee: a commit in WAL mode
+  with `synchronous=NORMAL` costs tens of microseconds (no fsync), far less than handing the write to a thread
+  and waiting for it (see the README for the measured cost per request).
+* **Every 100 ms in the background**, for changes no request makes: deliveries and reports run by the
+  scheduler, retries, the clock moving. At worst the last 100 ms of those are redone after a crash (a report
+  is then sent again: at least once, as the real platforms do).
+* **At shutdown**, after the scheduler has stopped and the reports in flight have been answered, so the queue
+  on disk is exactly what is left to do.
+
+Each write is one transaction of only the rows that changed (`ChangeTracker`); without `--db` none of this
+is attached and the emulator pays nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+from pathlib import Path
+
+from emulator.core.backend import Backend
+from emulator.core.persistence import SqliteStore
+from emulator.core.snapshot import restore
+from emulator.core.tracker import ChangeTracker
+
+log = logging.getLogger("sms_emulator.persistence")
+
+FLUSH_INTERVAL = 0.1
+
+
+class DurableState:
+    def __init__(self, backend: Backend, path: str | Path, interval: float = FLUSH_INTERVAL) -> None:
+        self.backend = backend
+        self.store = SqliteStore(path)
+        self.interval = interval
+        snapshot = self.store.load()
+        self.restored = restore(backend, snapshot) if not snapshot.empty else {}
+        last_id = max([int(snapshot.meta.get("last_message_id", 0)), *(k for k, _ in snapshot.table("messages"))])
+        self.tracker = ChangeTracker(backend, last_message_id=last_id)
+        self.tracker.mark_all()     # the restored jobs got new sequence numbers: rewrite the queue once
+        self._failing = False
+        self._task: asyncio.Task[None] | None = None
+        self._group: asyncio.Future[None] | None = None
+        self.flush()
+
+    async def committed(self) -> None:
+        """Return once every change made so far is committed (group commit).
+
+        Requests that finish in the same turn of the event loop share one transaction: the first schedules a
+        flush for the end of the turn, the others join it. Under concurrent load that spreads one commit over
+        many requests; alone, a request pays one commit, as with a plain synchronous flush.
+        """
+        if not self.tracker.dirty:
+            return
+        if self._group is None:
+            loop = asyncio.get_running_loop()
+            self._group = loop.create_future()
+            loop.call_soon(self._commit_group)
+        await asyncio.shield(self._group)      # a cancelled request must not cancel its neighbours' commit
+
+    def _commit_group(self) -> None:
+        group, self._group = self._group, None
+        try:
+            self.flush()
+        finally:
+            if group is not None and not group.done():
+                group.set_result(None)
+
+    def flush(self) -> None:
+        """Commit what changed since the last flush (nothing at all when nothing did)."""
+        if not self.tracker.dirty:
+            return
+        changes = self.tracker.collect()
+        try:
+            self.store.write(changes)
+        except sqlite3.Error as exc:
+            # Keep serving (it is an emulator), say so once, and rewrite everything when the disk is back.
+            if not self._failing:
+                log.error("cannot write the state database %s: %s", self.store.path, exc)
+            self._failing = True
+            self.tracker.mark_all()
+        else:
+            if self._failing:
+                log.warning("writing the state database %s again", self.store.path)
+            self._failing = False
+
+    def admin_changed(self) -> None:
+        """An admin request may have set account attributes directly: rewrite accounts and credentials."""
+        self.tracker.mark_sections("accounts", "sts")
+
+    async def _flush_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            self.flush()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._flush_forever())
+
+    async def close(self) -> None:
+        """Graceful shutdown: stop the queue, let reports in flight finish, write the last state, close."""
+        await self.backend.scheduler.stop()
+        await self.backend.callbacks.close()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self.flush()
+        self.store.close()

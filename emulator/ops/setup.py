@@ -1,0 +1,115 @@
+"""Attaching the operations layer to an application: metrics, request log, TLS material, persistence.
+
+One middleware times every request; for provider requests it reads the `Outcome` the gateway noted and feeds
+the request log and the metrics, and with `--db` it commits the state before the answer leaves (see
+`emulator.ops.persist`). Call `setup_ops` before the admin API's catch-all route is registered, so the
+`/_emulator/metrics` and `/_emulator/ca.pem` routes win.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from time import perf_counter
+
+from aiohttp import web
+
+from emulator.admin.api import PREFIX, problem
+from emulator.core.backend import Backend
+from emulator.ops.metrics import Metrics
+from emulator.ops.outcome import OUTCOME_KEY, Outcome
+from emulator.ops.persist import DurableState
+from emulator.ops.tls import TlsMaterial, prepare_tls
+from emulator.settings import Settings
+
+log = logging.getLogger("sms_emulator.requests")
+
+METRICS_KEY: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
+TLS_KEY: web.AppKey[TlsMaterial] = web.AppKey("tls", TlsMaterial)
+DURABLE_KEY: web.AppKey[DurableState] = web.AppKey("durable", DurableState)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def setup_ops(app: web.Application, settings: Settings, backend: Backend) -> None:
+    if settings.tls or settings.cert:
+        app[TLS_KEY] = prepare_tls(settings.host, settings.cert, settings.key, settings.ca_out, settings.db)
+    metrics = app[METRICS_KEY] = Metrics(backend)
+    durable = None
+    if settings.db:
+        durable = app[DURABLE_KEY] = DurableState(backend, settings.db)
+
+        async def start_flushing(app: web.Application) -> None:
+            durable.start()
+
+        async def persist_on_exit(app: web.Application) -> None:
+            # Registered before the app's own cleanup handlers: it stops the scheduler and waits for the
+            # reports in flight itself (both are idempotent), so the last write sees the final queue.
+            await durable.close()
+
+        app.on_startup.append(start_flushing)
+        app.on_cleanup.append(persist_on_exit)
+
+    app.middlewares.append(_middleware(metrics, durable))
+    app.router.add_get(f"{PREFIX}/metrics", _metrics)
+    app.router.add_get(f"{PREFIX}/ca.pem", _ca_pem)
+
+
+def _middleware(metrics: Metrics, durable: DurableState | None) -> Callable[..., Awaitable[web.StreamResponse]]:
+    info = logging.INFO
+
+    def observe(outcome: Outcome, seconds: float) -> None:
+        metrics.observe_request(outcome.provider, outcome.action, outcome.code, seconds)
+        if log.isEnabledFor(info):
+            _log_request(outcome, seconds)
+
+    if durable is None:
+        @web.middleware
+        async def timed(request: web.Request, handler: Handler) -> web.StreamResponse:
+            started = perf_counter()
+            response = await handler(request)
+            outcome = request.get(OUTCOME_KEY)
+            if outcome is not None:
+                observe(outcome, perf_counter() - started)
+            return response
+
+        return timed
+
+    @web.middleware
+    async def timed_durable(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = perf_counter()
+        try:
+            response = await handler(request)
+        finally:
+            if request.method != "GET" and request.path.startswith(PREFIX):
+                durable.admin_changed()
+        await durable.committed()     # before the answer is sent: an acknowledged send survives kill -9
+        outcome = request.get(OUTCOME_KEY)
+        if outcome is not None:
+            observe(outcome, perf_counter() - started)
+        return response
+
+    return timed_durable
+
+
+def _log_request(outcome: Outcome, seconds: float) -> None:
+    phones = outcome.phones
+    who = (",".join(phones[:3]) + (f",+{len(phones) - 3}" if len(phones) > 3 else "")) if phones else "-"
+    ms = seconds * 1000
+    detail = outcome.detail
+    log.info("%s %s %s -> %s%s %.1f ms", outcome.provider, outcome.action, who, outcome.code,
+             f" ({detail})" if detail else "", ms,
+             extra={"provider": outcome.provider, "action": outcome.action, "phone": who, "outcome": outcome.code,
+                    "detail": detail, "request_id": outcome.request_id, "latency_ms": round(ms, 3)})
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    metrics = request.app[METRICS_KEY]
+    return web.Response(body=metrics.render(), headers={"Content-Type": metrics.content_type})
+
+
+async def _ca_pem(request: web.Request) -> web.Response:
+    material = request.app.get(TLS_KEY)
+    if material is None:
+        return problem(404, "TLS is off: start the emulator with --tls (or --cert/--key) to get a CA to trust")
+    return web.Response(body=material.ca_pem, content_type="application/x-pem-file")
