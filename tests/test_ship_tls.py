@@ -55,6 +55,7 @@ def test_without_the_ca_the_sdk_refuses_the_certificate(tmp_path):
         server.stop()
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")    # the legacy SDK's vendored urllib3
 def test_the_legacy_sdk_sends_over_https_with_the_ca_as_its_verify_bundle(https):
     from aliyunsdkcore.client import AcsClient
     from aliyunsdkdysmsapi.request.v20170525.SendSmsRequest import SendSmsRequest as Legacy

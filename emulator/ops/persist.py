@@ -2,12 +2,17 @@
 
 When is what written?
 
-* **Before every answer.** The timing middleware calls `flush()` after the handler has built its response and
-  before aiohttp sends it, so whatever a request changed (the message, its delivery job, the charge, the code,
-  the limit window) is committed before the client can see "OK": `kill -9` at any moment loses no acknowledged
-  message. Writing synchronously on the event loop is the cheapest way to that guarantee: a commit in WAL mode
-  with `synchronous=NORMAL` costs tens of microseconds (no fsync), far less than handing the write to a thread
-  and waiting for it (see the README for the measured cost per request).
+* **Before every answer.** The timing middleware awaits `committed()` after the handler has built its response
+  and before aiohttp sends it, so whatever a request changed (the message, its delivery job, the charge, the
+  code, the limit window) is committed before the client can see "OK": `kill -9` at any moment loses no
+  acknowledged message (tests/test_persistence.py kills the emulator in the middle of a burst to prove it).
+  The commit runs on the event loop itself: in WAL mode with `synchronous=NORMAL` it is a few page writes to
+  the log and no fsync (checkpoints run on their own thread, see `SqliteStore`), cheaper than handing it to a
+  thread and waiting. Requests finishing in the same turn of the loop share one commit (group commit).
+  Measured with bench/run.py (server CPU per request, SendSms and 1oc sends, noisy shared machine): about
+  +100 to +150 µs per request when requests come one at a time (one ~50 µs collect plus a ~90 µs commit), and
+  +0 to +50 µs at 50 concurrent connections, where a commit is shared; a plain commit per request cost
+  +110 to +130 µs there. That is 10-25 % on top of the 400-700 µs a signed send costs anyway.
 * **Every 100 ms in the background**, for changes no request makes: deliveries and reports run by the
   scheduler, retries, the clock moving. At worst the last 100 ms of those are redone after a crash (a report
   is then sent again: at least once, as the real platforms do).

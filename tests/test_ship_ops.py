@@ -1,0 +1,192 @@
+"""Operations: Prometheus metrics, JSON logs, the healthcheck subcommand, one-line start-up errors, --version."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import urllib.request
+from typing import Any
+
+import pytest
+from alibabacloud_dysmsapi20170525.models import SendSmsRequest
+from prometheus_client.parser import text_string_to_metric_families
+
+from emulator import __version__
+from emulator.server import EmulatorServer
+from emulator.settings import Settings
+from tests.admin_helpers import send_1oc
+from tests.conftest import admin, advance
+from tests.ship_helpers import clean_env, console_script, free_port, serve
+
+NOTICE = {"sign_name": "驴游", "template_code": "SMS_900000001", "template_param": '{"order":"A1","days":"3"}'}
+
+
+def scrape(server: EmulatorServer) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    with urllib.request.urlopen(f"{server.url}/_emulator/metrics", timeout=10) as resp:
+        assert resp.headers["Content-Type"].startswith("text/plain")
+        text = resp.read().decode()
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text) for sample in family.samples}
+
+
+def value(samples: dict[Any, float], name: str, **labels: str) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+# Metrics --------------------------------------------------------------------------------------------------
+
+
+def test_request_counters_and_latency_move_with_requests(dysms, emulator):
+    before = scrape(emulator)
+    assert dysms.send_sms(SendSmsRequest(phone_numbers="13912346001", **NOTICE)).body.code == "OK"
+    refused = dysms.send_sms(SendSmsRequest(phone_numbers="13800000001", **NOTICE)).body.code
+    send_1oc(emulator, phone="13912346002")
+    after = scrape(emulator)
+
+    ok = {"provider": "dysms", "action": "SendSms", "code": "OK"}
+    assert value(after, "sms_emulator_requests_total", **ok) == value(before, "sms_emulator_requests_total", **ok) + 1
+    bad = {"provider": "dysms", "action": "SendSms", "code": refused}
+    assert value(after, "sms_emulator_requests_total", **bad) == value(before, "sms_emulator_requests_total", **bad) + 1
+    one = {"provider": "onecloud", "action": "Send", "code": "200"}
+    assert value(after, "sms_emulator_requests_total", **one) == value(before, "sms_emulator_requests_total", **one) + 1
+    count = "sms_emulator_request_duration_seconds_count"
+    labels = {"provider": "dysms", "action": "SendSms"}
+    assert value(after, count, **labels) == value(before, count, **labels) + 2
+    assert value(after, "sms_emulator_request_duration_seconds_sum", **labels) > \
+        value(before, "sms_emulator_request_duration_seconds_sum", **labels)
+    assert value(after, "sms_emulator_messages_stored") == 2
+
+
+def test_report_results_are_counted(emulator, receiver):
+    status, _ = admin(emulator, "PATCH", "/_emulator/accounts/default", {"return_url": receiver.url})
+    assert status == 200
+    receiver.respond(500)
+    before = scrape(emulator)
+    send_1oc(emulator, phone="13912346003")
+    advance(emulator, 4)                           # delivered: the report's first attempt fails
+    advance(emulator, 61)                          # the retry succeeds
+    after = scrape(emulator)
+    for result in ("retrying", "delivered"):
+        labels = {"kind": "onecloud_report", "result": result}
+        assert value(after, "sms_emulator_callbacks_total", **labels) == \
+            value(before, "sms_emulator_callbacks_total", **labels) + 1
+
+
+def test_unknown_actions_do_not_become_labels(emulator):
+    from tests.rawhttp import build_request, send_raw
+    from tests.signing import signed_query
+
+    for action in ("Nope1", "Nope2"):
+        query = signed_query(action, {}, emulator.call(emulator.backend.clock.now))
+        send_raw(emulator.host, emulator.port,
+                 build_request("POST", "/?" + query, [("Host", emulator.endpoint), ("Content-Length", "0")]))
+    actions = {dict(labels).get("action") for (name, labels) in scrape(emulator)
+               if name == "sms_emulator_requests_total"}
+    assert "unknown" in actions and not {"Nope1", "Nope2"} & actions
+
+
+def test_each_emulator_has_its_own_registry(emulator):
+    other = EmulatorServer(Settings(port=0, quiet=True)).start()
+    try:
+        send_1oc(other, phone="13912346004")
+        mine = scrape(emulator)
+        theirs = scrape(other)
+        one = {"provider": "onecloud", "action": "Send", "code": "200"}
+        assert value(theirs, "sms_emulator_requests_total", **one) == 1
+        assert value(mine, "sms_emulator_messages_stored") == 0
+    finally:
+        other.stop()
+
+
+# JSON logs ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_json_logs_are_one_object_per_line_with_the_request_fields(tmp_path, how):
+    flags = ["--log-format", "json"] if how == "flag" else []
+    env = clean_env(SMS_EMULATOR_LOG_FORMAT="json") if how == "env" else None
+    cli = serve(tmp_path, *flags, env=env).start()
+    try:
+        status, raw = cli.request("GET", "/?module=sms&file=send&action=send&mobphone=13912346005&code=1"
+                                         "&smstemplate=1001", headers={"Authorization": "testappsecret"})
+        assert status == 200
+        mid = json.loads(raw)["mid"]
+        cli.request("GET", "/?module=sms&file=send&action=send&mobphone=abc&code=1&smstemplate=1001",
+                    headers={"Authorization": "testappsecret"})
+    finally:
+        assert cli.terminate() == 0
+    records = [json.loads(line) for line in cli.out.decode().splitlines()]    # every line parses
+    assert not cli.err.strip()
+    assert records[0]["event"] == "listening" and records[-1]["event"] == "shutting down"
+    sent = next(r for r in records if r.get("request_id") == mid)
+    assert sent["provider"] == "onecloud" and sent["action"] == "Send" and sent["phone"] == "13912346005"
+    assert sent["outcome"] == "200" and isinstance(sent["latency_ms"], float) and sent["level"] == "info"
+    refused = next(r for r in records if r.get("phone") == "abc")
+    assert refused["outcome"] == "411"
+
+
+def test_text_logs_stay_readable_lines(tmp_path):
+    cli = serve(tmp_path).start()
+    try:
+        cli.request("GET", "/?module=sms&file=send&action=send&mobphone=13912346006&code=1&smstemplate=1001",
+                    headers={"Authorization": "testappsecret"})
+    finally:
+        cli.terminate()
+    assert b"onecloud Send 13912346006 -> 200 (" in cli.err
+
+
+# Healthcheck subcommand ---------------------------------------------------------------------------------------
+
+
+def test_healthcheck_exits_0_when_healthy_and_1_otherwise(tmp_path):
+    cli = serve(tmp_path).start()
+    try:
+        healthy = subprocess.run([console_script(), "healthcheck", "--port", str(cli.port)], capture_output=True,
+                                 text=True, timeout=30, env=clean_env())
+        by_env = subprocess.run([console_script(), "healthcheck"], capture_output=True, text=True, timeout=30,
+                                env=clean_env(SMS_EMULATOR_PORT=str(cli.port)))
+    finally:
+        cli.terminate()
+    assert healthy.returncode == 0 and healthy.stdout.startswith("healthy: "), healthy.stderr
+    assert by_env.returncode == 0, by_env.stderr
+    down = subprocess.run([console_script(), "healthcheck", "--port", str(cli.port)], capture_output=True,
+                          text=True, timeout=30, env=clean_env())
+    assert down.returncode == 1 and down.stderr.startswith("unhealthy: ") and "refused" in down.stderr
+
+
+# Start-up errors and --version ----------------------------------------------------------------------------------
+
+
+def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([console_script(), *args], capture_output=True, text=True, timeout=60,
+                          env=clean_env(**env))
+
+
+def test_a_port_in_use_is_a_one_line_error():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--port", str(port))
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line == (f"sms-emulator: cannot listen on 127.0.0.1:{port}: the address is already in use "
+                    "(another emulator? choose another --port)")
+
+
+@pytest.mark.parametrize(("env", "says"), [
+    ({"SMS_EMULATOR_PORT": "eighty"}, "SMS_EMULATOR_PORT='eighty' is not a whole number"),
+    ({"SMS_EMULATOR_LOG_FORMAT": "xml"}, "log format 'xml'"),
+    ({"SMS_EMULATOR_FIXTURES": "/nonexistent/fixtures"}, "does not exist"),
+])
+def test_configuration_errors_from_the_environment_are_one_line(env, says):
+    result = run_cli("serve", "--port", str(free_port()), **env)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("sms-emulator: ") and says in line
+
+
+def test_version():
+    result = run_cli("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"sms-emulator {__version__}"
