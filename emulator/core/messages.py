@@ -6,7 +6,7 @@ import asyncio
 import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.core.clock import iso_utc
@@ -38,7 +38,10 @@ class Message:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        # A shallow copy (dataclasses.asdict deep-copies recursively, several times slower on a hot path).
+        data = dict(vars(self))
+        data["params"] = dict(self.params)
+        data["extra"] = dict(self.extra)
         data["sent_at_iso"] = iso_utc(self.sent_at)
         data["delivered_at_iso"] = iso_utc(self.delivered_at) if self.delivered_at else None
         return data
