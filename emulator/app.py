@@ -33,6 +33,16 @@ def build_backend(settings: Settings) -> Backend:
     return backend
 
 
+def _path_matches(resource: web.AbstractResource | None, path: str) -> bool:
+    """Whether an admin route covers `path`, by aiohttp's own pattern (`/_emulator/messages/{id:\\d+}`)."""
+    if resource is None or not resource.canonical.startswith(PREFIX) or "{tail" in resource.canonical:
+        return False
+    info = resource.get_info()
+    if "pattern" in info:
+        return info["pattern"].fullmatch(path) is not None
+    return info.get("path") == path
+
+
 def build_app(settings: Settings, backend: Backend | None = None) -> web.Application:
     backend = backend or build_backend(settings)
     app = web.Application(client_max_size=settings.max_body)
@@ -60,6 +70,12 @@ def build_app(settings: Settings, backend: Backend | None = None) -> web.Applica
     app.router.add_route("*", "/", root)
 
     async def unknown_admin(request: web.Request) -> web.Response:
+        allowed = sorted({route.method for route in request.app.router.routes()
+                          if route.method != "*" and _path_matches(route.resource, request.path)})
+        if allowed and request.method not in allowed:
+            response = problem(405, f"{request.method} is not allowed on {request.path}; use {', '.join(allowed)}")
+            response.headers["Allow"] = ", ".join(allowed)
+            return response
         return problem(404, f"no admin endpoint {request.method} {request.path}; see {PREFIX}/openapi.json")
 
     # Registered last: the admin API's own routes win; any other path is a provider request gone astray and

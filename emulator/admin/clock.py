@@ -19,6 +19,10 @@ from emulator.admin.api import BACKEND_KEY, PREFIX, json_object, problem, reply
 from emulator.core.backend import Backend
 from emulator.core.clock import china_time_str, iso_utc
 
+#: Dates must stay printable (China-time formatting, SendDate) and arithmetic finite.
+MAX_ADVANCE = 100 * 365 * 86400.0
+LATEST = datetime(9999, 1, 1, tzinfo=timezone.utc).timestamp()
+
 
 def _state(backend: Backend) -> dict[str, object]:
     now = backend.clock.now()
@@ -38,8 +42,10 @@ async def get_clock(request: web.Request) -> web.Response:
 async def advance_clock(request: web.Request) -> web.Response:
     backend = request.app[BACKEND_KEY]
     seconds = (await json_object(request)).get("seconds")
-    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
-        return problem(400, 'body must be {"seconds": N} with N >= 0')
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 0 <= seconds <= MAX_ADVANCE:
+        return problem(400, f'body must be {{"seconds": N}} with 0 <= N <= {MAX_ADVANCE:.0f} (100 years)')
+    if backend.clock.now() + seconds > LATEST:
+        return problem(400, "advancing that far would pass the year 9999")
     backend.clock.advance(float(seconds))
     return reply({**_state(backend), "jobs_run": await _run_due(backend)})
 
@@ -57,6 +63,8 @@ async def set_clock(request: web.Request) -> web.Response:
 def parse_moment(value: object) -> float:
     """Epoch seconds from a number or an ISO 8601 string (`Z` and offsets honoured, none means UTC)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not 0 <= value <= LATEST:
+            raise ValueError("time must lie between 1970 and 9999 (epoch seconds)")
         return float(value)
     if isinstance(value, str) and value.strip():
         text = value.strip()
@@ -68,7 +76,7 @@ def parse_moment(value: object) -> float:
             raise ValueError(f"time {value[:40]!r} is not ISO 8601 (e.g. 2030-01-01T08:00:00+08:00)") from None
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=timezone.utc)
-        return parsed.timestamp()
+        return parse_moment(parsed.timestamp())
     raise ValueError('body must be {"time": epoch seconds or an ISO 8601 string}')
 
 
