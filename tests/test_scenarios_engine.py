@@ -117,3 +117,22 @@ def test_the_window_restarts_with_the_clock_on_a_full_reset():
     assert e.decide(call(at=backend.clock.now())).error is None
     backend.reset("all")
     assert e.decide(call(at=backend.clock.now())).error == "SYSTEM_ERROR"
+
+
+def test_the_schema_offers_exactly_the_faults_the_providers_can_inject():
+    import json
+    from pathlib import Path
+
+    import emulator.scenarios
+    from emulator.protocols.faults import FAULTS
+
+    schema = json.loads((Path(emulator.scenarios.__file__).parent / "schema.json").read_text(encoding="utf-8"))
+    enums = [node["enum"] for node in _walk(schema) if isinstance(node, dict) and "html_502" in node.get("enum", [])]
+    assert enums and all(sorted(e) == sorted(FAULTS) for e in enums)
+
+
+def _walk(node):
+    yield node
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    for child in children:
+        yield from _walk(child)

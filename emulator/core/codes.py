@@ -40,7 +40,6 @@ class IssuedCode:
     wrong_attempts: int = 0
     #: why the code can no longer pass: passed | replaced | attempts (None while it may still pass)
     ended: str | None = None
-    ended_at: float | None = None
 
     def live(self, now: float) -> bool:
         return self.ended is None and now < self.expires_at
@@ -52,7 +51,6 @@ class IssuedCode:
 
     def end(self, why: str, now: float) -> None:
         self.ended = why
-        self.ended_at = now
 
     def to_json(self, now: float) -> dict[str, Any]:
         return {

@@ -139,7 +139,6 @@ class Fixtures:
     signs: dict[tuple[str, str], Sign] = field(default_factory=dict)          # (provider, name)
     templates: dict[tuple[str, str], Template] = field(default_factory=dict)  # (provider, code)
     onecloud_templates: dict[str, str] = field(default_factory=dict)
-    sources: dict[str, str] = field(default_factory=dict)
 
     def sign(self, provider: str, name: str) -> Sign | None:
         return self.signs.get((provider, name))
@@ -221,8 +220,7 @@ def _cross_check(docs: dict[str, YamlDocument]) -> list[str]:
 
 
 def _build(docs: dict[str, YamlDocument]) -> Fixtures:
-    fixtures = Fixtures(accounts=docs["accounts.yaml"].data["accounts"],
-                        sources={name: doc.source for name, doc in docs.items()})
+    fixtures = Fixtures(accounts=docs["accounts.yaml"].data["accounts"])
     for item in docs["signs.yaml"].data["signs"]:
         sign = Sign(**item)
         fixtures.signs[(sign.provider, sign.name)] = sign

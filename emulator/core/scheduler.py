@@ -43,7 +43,6 @@ class Scheduler:
         self._wake: asyncio.Event | None = None
         self._lock: asyncio.Lock | None = None
         self._task: asyncio.Task[None] | None = None
-        self._running: set[asyncio.Task[None]] = set()
         self._watchers: list[Watcher] = []
         clock.subscribe(self.wake)
 

@@ -33,7 +33,6 @@ class ProviderFacts:
     resolve_error: Callable[[str], ErrorSpec | None]
     #: whether a failed delivery may carry this receipt code (SmsReport err_code, QuerySendDetails ErrCode, 1oc stat)
     is_failure_code: Callable[[str], bool]
-    error_examples: tuple[str, ...]
 
 
 PROVIDERS = ("dysms", "dypns", "onecloud")
@@ -61,7 +60,7 @@ def facts() -> dict[str, ProviderFacts]:
     from emulator.providers import dypns, dysms
     from emulator.providers.dypns.errors import DYPNS_ERRORS
     from emulator.providers.dysms.errors import DYSMS_ERRORS, is_receipt_code
-    from emulator.providers.onecloud.errors import ONECLOUD_ERRORS, is_stat, resolve_code
+    from emulator.providers.onecloud.errors import is_stat, resolve_code
     from emulator.providers.onecloud.gateway import ACTION, PARAMS
 
     return {
@@ -71,17 +70,16 @@ def facts() -> dict[str, ProviderFacts]:
             card=frozenset({"SendCardSms", "CheckMobilesCardSupport"}),
             limited=frozenset({"SendSms", "SendBatchSms", "SendCardSms"}),
             throttle_code="Throttling.User", resolve_error=_aliyun_resolver(DYSMS_ERRORS),
-            is_failure_code=is_receipt_code, error_examples=tuple(DYSMS_ERRORS.codes())),
+            is_failure_code=is_receipt_code),
         "dypns": ProviderFacts(
             "dypns", _aliyun_actions(dypns.build()),
             sending=frozenset({"SendSmsVerifyCode"}), card=frozenset(), limited=frozenset({"SendSmsVerifyCode"}),
             throttle_code="Throttling.User", resolve_error=_aliyun_resolver(DYPNS_ERRORS),
-            is_failure_code=is_receipt_code, error_examples=tuple(DYPNS_ERRORS.codes())),
+            is_failure_code=is_receipt_code),
         "onecloud": ProviderFacts(
             "onecloud", {ACTION: frozenset(PARAMS)}, sending=frozenset({ACTION}), card=frozenset(),
             limited=frozenset(), throttle_code="421", resolve_error=resolve_code,
-            is_failure_code=lambda code: is_stat(code) and code != "DELIVRD",
-            error_examples=tuple(ONECLOUD_ERRORS.codes())),
+            is_failure_code=lambda code: is_stat(code) and code != "DELIVRD"),
     }
 
 

@@ -43,10 +43,6 @@ def builtin_scenarios_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "scenarios"
 
 
-def default_scenario() -> Scenario:
-    return load_scenario_file(builtin_scenarios_dir() / "default.yaml")
-
-
 def load_scenario_file(path: str | Path, *, seeded: bool = False,
                        accounts: Collection[str] | None = None) -> Scenario:
     """Load a file; a bare name of the library (`slow-network`) that is not a file here means the shipped one."""

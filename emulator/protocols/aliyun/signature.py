@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from emulator.protocols.aliyun.encoding import canonical_query, enc
 
 ACS3_ALGORITHM = "ACS3-HMAC-SHA256"
-EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
 # RPC v1 ------------------------------------------------------------------------------------------------
