@@ -37,8 +37,10 @@ class SlidingWindowLimiter:
 
     def check(self, key: Hashable, windows: Sequence[Window], now: float, cost: int = 1) -> Window | None:
         """The first window that `cost` more events would exceed, or None. Records nothing."""
+        if not windows:
+            return None
         events = self._events.get(key)
-        if not windows or not events:
+        if not events:
             return next((w for w in windows if cost > w.limit), None)
         longest = max(w.seconds for w in windows)
         while events and events[0] <= now - longest:

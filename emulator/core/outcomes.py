@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, eq=False)
 class Call:
+    """One authenticated request as the policy sees it: built once per request, its data never changed after."""
+
     provider: str                    # dysms | dypns | onecloud
     action: str                      # SendSms, SendSmsVerifyCode, Send (1oc) ...
     params: Mapping[str, str]
@@ -23,6 +25,9 @@ class Call:
     sign: str | None = None
     template: str | None = None
     received_at: float = 0.0
+    #: the policy's memo of its evaluation of this call, so the per-number questions it answers after
+    #: `decide` see the same rules and no rule counts the call twice
+    evaluation: Any = field(default=None, repr=False)
 
 
 @dataclass

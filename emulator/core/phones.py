@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _MAINLAND = re.compile(r"1[3-9]\d{9}")
 _INTERNATIONAL = re.compile(r"[1-9]\d{6,14}")
@@ -21,8 +22,24 @@ class Phone:
     mainland: bool
 
 
+#: Longer text is no phone number; it is parsed (and refused) without entering the cache.
+_CACHED_LENGTH = 32
+
+
 def parse_phone(raw: str) -> Phone | None:
-    """Parse one number; None when it cannot be a phone number at all."""
+    """Parse one number; None when it cannot be a phone number at all.
+
+    Cached (a `Phone` is immutable): a request parses its numbers more than once, and a test suite sends to
+    the same few numbers over and over."""
+    return _parse_cached(raw) if len(raw) <= _CACHED_LENGTH else _parse(raw)
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(raw: str) -> Phone | None:
+    return _parse(raw)
+
+
+def _parse(raw: str) -> Phone | None:
     text = raw.strip()
     if not text:
         return None

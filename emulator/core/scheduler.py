@@ -25,19 +25,20 @@ Handler = Callable[[dict[str, Any]], Awaitable[None]]
 Watcher = Callable[[str, "Job | None"], None]
 
 
-@dataclass(order=True)
+@dataclass(eq=False)
 class Job:
     due: float
     seq: int
-    kind: str = field(compare=False)
-    payload: dict[str, Any] = field(compare=False, default_factory=dict)
-    cancelled: bool = field(compare=False, default=False)
+    kind: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    cancelled: bool = False
 
 
 class Scheduler:
     def __init__(self, clock: VirtualClock) -> None:
         self.clock = clock
-        self._heap: list[Job] = []
+        #: (due, seq, job): tuples, so the heap orders jobs in C (every send schedules one)
+        self._heap: list[tuple[float, int, Job]] = []
         self._seq = itertools.count()
         self._handlers: dict[str, Handler] = {}
         self._wake: asyncio.Event | None = None
@@ -59,14 +60,17 @@ class Scheduler:
 
     def schedule(self, due: float, kind: str, payload: dict[str, Any]) -> Job:
         job = Job(due, next(self._seq), kind, payload)
-        heapq.heappush(self._heap, job)
+        entry = (due, job.seq, job)
+        heapq.heappush(self._heap, entry)
         if self._watchers:
             self._tell("scheduled", job)
-        self.wake()
+        if self._heap[0] is entry:
+            self.wake()     # due before everything else: the sleeping loop must shorten its sleep
         return job
 
     def pending(self, kind: str | None = None) -> list[Job]:
-        return sorted(j for j in self._heap if not j.cancelled and (kind is None or j.kind == kind))
+        """Jobs still to run, earliest first."""
+        return [job for _, _, job in sorted(self._heap) if not job.cancelled and (kind is None or job.kind == kind)]
 
     def clear(self) -> None:
         self._heap.clear()
@@ -82,8 +86,8 @@ class Scheduler:
             self._lock = asyncio.Lock()
         handled = 0
         async with self._lock:
-            while self._heap and self._heap[0].due <= self.clock.now():
-                job = heapq.heappop(self._heap)
+            while self._heap and self._heap[0][0] <= self.clock.now():
+                job = heapq.heappop(self._heap)[2]
                 if job.cancelled:
                     self._tell("done", job)
                     continue
@@ -108,7 +112,7 @@ class Scheduler:
             self._wake.clear()
             timeout = None
             if self._heap:
-                timeout = max(0.0, self._heap[0].due - self.clock.now())
+                timeout = max(0.0, self._heap[0][0] - self.clock.now())
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=timeout)
 

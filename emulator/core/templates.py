@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
@@ -12,17 +13,29 @@ SINGLE_SEGMENT = 70
 LONG_SEGMENT = 67
 
 
-def variables(content: str) -> list[str]:
+def variables(content: str) -> tuple[str, ...]:
     """Placeholder names in order of first appearance (`${code}` -> `code`)."""
-    seen: dict[str, None] = {}
-    for name in _PLACEHOLDER.findall(content):
-        seen.setdefault(name, None)
-    return list(seen)
+    return _compiled(content)[1]
 
 
 def render(content: str, params: dict[str, str]) -> str:
     """Fill `${var}` placeholders; an unknown placeholder stays as written."""
-    return _PLACEHOLDER.sub(lambda m: params.get(m.group(1), m.group(0)), content)
+    pieces = _compiled(content)[0]
+    if len(pieces) == 1:
+        return content
+    out = []
+    for index, piece in enumerate(pieces):
+        # even pieces are literal text, odd ones placeholder names
+        out.append(piece if index % 2 == 0 else params.get(piece, f"${{{piece}}}"))
+    return "".join(out)
+
+
+@lru_cache(maxsize=1024)
+def _compiled(content: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A template split once into literal text and placeholder names, and its distinct names. Only fixture
+    texts come here: a handful of templates rendered on every send."""
+    pieces = tuple(_PLACEHOLDER.split(content))
+    return pieces, tuple(dict.fromkeys(pieces[1::2]))
 
 
 def segments(text: str) -> int:

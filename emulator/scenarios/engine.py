@@ -8,7 +8,7 @@ adding latency, and a magic-number error near the top wins over a probabilistic 
 
 A call is evaluated once, when the provider first asks (`decide`): every rule whose conditions hold counts the
 call (`first`/`every`/`after` read that count), draws its `probability`, and the rules that apply are
-remembered for that call object, so the later per-number questions (`delivery`, `supports_card`) see the same
+remembered on the call itself, so the later per-number questions (`delivery`, `supports_card`) see the same
 rules and no counter moves twice. Nothing here awaits: providers ask synchronously on the event loop, so
 concurrent requests can never race on a counter.
 """
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import random
 import time
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from emulator.core.outcomes import Call, Decision, DeliveryPlan
@@ -37,7 +36,6 @@ class ScenarioEngine:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self._backend: Backend | None = None
-        self._evaluations: dict[int, tuple[weakref.ref[Call], list[Rule]]] = {}
         self._overridden: list[tuple[Account, str, Any]] = []
         self._fallback_rng = random.Random()
         self._fresh_state()
@@ -70,7 +68,7 @@ class ScenarioEngine:
         self._qps: dict[tuple[int, str, str], tuple[int, int]] = {}
         self._own_rng = random.Random(self.scenario.seed) if self.scenario.seed is not None else None
         self.started_at = self._now()
-        self._evaluations.clear()
+        self._generation = object()            # evaluations made before a reload or reset are stale
 
     def _now(self) -> float:
         return self._backend.clock.now() if self._backend is not None else time.time()
@@ -130,13 +128,12 @@ class ScenarioEngine:
     # Evaluation ---------------------------------------------------------------------------------------------
 
     def _evaluate(self, call: Call) -> list[Rule]:
-        """The rules that apply to `call`, worked out (and counted) once per call object."""
-        key = id(call)
-        cached = self._evaluations.get(key)
-        if cached is not None and cached[0]() is call:
-            return cached[1]
+        """The rules that apply to `call`, worked out (and counted) once per call and scenario state."""
+        memo = call.evaluation
+        if memo is not None and memo[0] is self._generation:
+            return memo[1]
         applying = []
-        for rule in self.scenario.rules:
+        for rule in self.scenario.candidates(call.phones):
             if not rule.match.matches(call, self.started_at):
                 continue
             self.calls[rule.index] += 1
@@ -146,8 +143,7 @@ class ScenarioEngine:
                 continue
             self.applied[rule.index] += 1
             applying.append(rule)
-        evaluations = self._evaluations
-        evaluations[key] = (weakref.ref(call, lambda _ref: evaluations.pop(key, None)), applying)
+        call.evaluation = (self._generation, applying)
         return applying
 
     def _over_qps(self, rule: Rule, call: Call) -> bool:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import fnmatch
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from emulator.core.outcomes import Call
@@ -30,6 +31,11 @@ class Pattern:
         if value is None:
             return False
         return value in self._exact or (self._glob is not None and self._glob.match(value) is not None)
+
+    @property
+    def exact_values(self) -> frozenset[str] | None:
+        """Every value this pattern matches, when it has no glob; None when it has one."""
+        return self._exact if self._glob is None else None
 
     def __repr__(self) -> str:
         return f"Pattern({', '.join(self.patterns)})"
@@ -180,3 +186,28 @@ class Scenario:
     accounts: list[AccountOverride] = field(default_factory=list)
     text: str = ""
     document: Any = None
+
+    def candidates(self, phones: Iterable[str]) -> list[Rule]:
+        """The rules that can match a call to `phones`, in order: every rule that names exact numbers is
+        filed under them, so the usual call, to a number no rule names, looks at none of the magic-number
+        rules (a library scenario has a dozen) and only at the rules that match any number."""
+        by_phone, unindexed = self._phone_index
+        if not by_phone:
+            return unindexed
+        found = {rule.index: rule for phone in phones for rule in by_phone.get(phone, ())}
+        if not found:
+            return unindexed
+        found.update((rule.index, rule) for rule in unindexed)
+        return [found[index] for index in sorted(found)]
+
+    @cached_property
+    def _phone_index(self) -> tuple[dict[str, list[Rule]], list[Rule]]:
+        by_phone: dict[str, list[Rule]] = {}
+        unindexed: list[Rule] = []
+        for rule in self.rules:
+            numbers = rule.match.phones.exact_values if rule.match.phones is not None else None
+            if numbers is None:
+                unindexed.append(rule)
+            for number in numbers or ():
+                by_phone.setdefault(number, []).append(rule)
+        return by_phone, unindexed

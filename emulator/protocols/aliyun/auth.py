@@ -5,7 +5,8 @@ from __future__ import annotations
 import calendar
 import hashlib
 import re
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from emulator.core.accounts import Account, StsCredential
 from emulator.core.backend import Backend
@@ -20,15 +21,17 @@ ACS3_REQUIRED_SIGNED = ("host", "x-acs-action", "x-acs-content-sha256", "x-acs-d
 _TIMESTAMP = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?Z")
 
 
-@dataclass(frozen=True)
-class Principal:
+class Principal(NamedTuple):
     account: Account
     access_key_id: str
     scheme: str                       # rpc | acs3
     sts: StsCredential | None = None
 
 
+@lru_cache(maxsize=256)
 def parse_timestamp(value: str) -> float | None:
+    """Epoch seconds of a `yyyy-MM-ddTHH:mm:ssZ` stamp, or None. Cached: SDK stamps have one-second
+    resolution, so concurrent clients send the same few strings over and over."""
     match = _TIMESTAMP.fullmatch(value)
     if not match:
         return None
@@ -46,12 +49,11 @@ class Authenticator:
         self.backend = backend
 
     def authenticate(self, req: AliyunRequest) -> Principal:
-        authorization = req.header("authorization")
-        if authorization and authorization.strip().upper().startswith("ACS3-"):
-            return self._acs3(req, authorization)
+        if req.acs3_authorization:
+            return self._acs3(req, req.acs3_authorization)
         if "Signature" in req.params:
             return self._rpc(req)
-        if authorization:
+        if req.header("authorization"):
             raise gateway_error("IncompleteSignature",
                                 "The Authorization header is not an ACS3 signature this gateway accepts.")
         raise missing("Signature")

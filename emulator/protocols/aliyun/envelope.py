@@ -18,8 +18,12 @@ CONTENT_TYPE = "application/json;charset=utf-8"
 RECOMMEND = "https://api.aliyun.com/troubleshoot?q={code}&product={product}&requestId={rid}"
 
 
+#: One encoder for every answer: `json.dumps` with options builds a new encoder per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return _ENCODER.encode(body).encode()
 
 
 def respond(body: dict[str, Any], request_id: str, trace_id: str, status: int = 200,

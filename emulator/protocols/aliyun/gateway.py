@@ -46,9 +46,9 @@ class AliyunGateway:
                 product.setup(backend)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        ids = self.backend.ids
-        request_id = ids.uuid_upper()
-        trace_id = ids.hex(32)
+        backend = self.backend
+        request_id = backend.ids.uuid_upper()
+        trace_id = backend.ids.hex(32)
         product: AliyunProduct | None = None
         action = "?"
         phones: tuple[str, ...] = ()
@@ -58,7 +58,8 @@ class AliyunGateway:
             product, spec = self._route(action, version)
             principal = self.auth.authenticate(req)
             account = principal.account
-            if not self.backend.qps.allow(account.name, account.qps, self.backend.clock.now()):
+            now = backend.clock.now()
+            if account.qps is not None and not backend.qps.allow(account.name, account.qps, now):
                 raise gateway_error("Throttling.User")
             params = {k: v for k, v in req.params.items() if k not in COMMON_PARAMS}
             spec.check(params)
@@ -67,8 +68,8 @@ class AliyunGateway:
                         credential=principal.access_key_id, phones=phones,
                         sign=params.get(spec.sign_param) if spec.sign_param else None,
                         template=params.get(spec.template_param) if spec.template_param else None,
-                        received_at=self.backend.clock.now())
-            decision = self.backend.policy.decide(call)
+                        received_at=now)
+            decision = backend.policy.decide(call)
             if decision.latency:
                 await asyncio.sleep(decision.latency)
             if decision.fault:
@@ -78,7 +79,7 @@ class AliyunGateway:
                 # Validated at load: every code a scenario names is in the product's table or the gateway's.
                 chosen = product.errors.resolve(decision.error) or GATEWAY_ERRORS.get(decision.error)
                 raise EmulatorError(chosen.code, decision.message or chosen.message, status=chosen.status)
-            ctx = ActionContext(self.backend, product, call, account, principal, request_id, params,
+            ctx = ActionContext(backend, product, call, account, principal, request_id, params,
                                 limit_overrides=decision.limits)
             fields = await spec.handler(ctx)
             note(request, product.code, action, phones, "OK", fields.get("BizId"), request_id)
@@ -95,8 +96,7 @@ class AliyunGateway:
 
     @staticmethod
     def _action_and_version(req: AliyunRequest) -> tuple[str, str]:
-        is_acs3 = (req.header("authorization") or "").strip().upper().startswith("ACS3-")
-        if is_acs3:
+        if req.acs3_authorization:
             action = req.header("x-acs-action") or req.params.get("Action")
             version = req.header("x-acs-version") or req.params.get("Version")
         else:

@@ -28,7 +28,7 @@ class Param:
     kind: str = "str"          # str | int | bool
 
 
-@dataclass
+@dataclass(slots=True)
 class ActionContext:
     backend: Backend
     product: AliyunProduct

@@ -7,7 +7,7 @@ is never canonicalised directly: SDKs encode differently, so signatures are reco
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -17,15 +17,17 @@ from emulator.protocols.aliyun.errors import gateway_error
 FORM_TYPE = "application/x-www-form-urlencoded"
 
 
-@dataclass
+@dataclass(slots=True)
 class AliyunRequest:
     method: str
     path: str
-    headers: dict[str, list[str]]
+    headers: dict[str, list[str]]        # lower-case name -> every value received
     query: list[tuple[str, str]]
     form: list[tuple[str, str]]
     body: bytes
-    params: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str]               # query and form together, each name once
+    #: the Authorization header when it carries an ACS3 signature; RPC v1 signs in the parameters instead
+    acs3_authorization: str | None = None
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name)
@@ -48,25 +50,31 @@ def decode_pairs(text: str, where: str) -> list[tuple[str, str]]:
 def _query_pairs(request: web.Request) -> list[tuple[str, str]]:
     """yarl has already decoded the query in C; only a replacement character (undecodable bytes) sends us
     to the strict parser, which either explains the encoding error or agrees with yarl."""
-    pairs = list(request.query.items())
-    if any("\ufffd" in k or "\ufffd" in v for k, v in pairs):
+    query = request.query
+    if "\ufffd" in "".join(query.values()) or "\ufffd" in "".join(query.keys()):
         return decode_pairs(request.rel_url.raw_query_string, "query string")
-    return pairs
+    return list(query.items())
 
 
 def merge_params(pairs: list[tuple[str, str]]) -> dict[str, str]:
-    params: dict[str, str] = {}
-    for name, value in pairs:
-        if name in params:
-            raise gateway_error("InvalidParameter", f"The parameter {name} is specified more than once.")
-        params[name] = value
+    params = dict(pairs)
+    if len(params) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise gateway_error("InvalidParameter", f"The parameter {name} is specified more than once.")
+            seen.add(name)
     return params
 
 
 async def read_aliyun_request(request: web.Request) -> AliyunRequest:
     headers: dict[str, list[str]] = {}
     for name, value in request.headers.items():
-        headers.setdefault(name.lower(), []).append(value)
+        name = name.lower()
+        if name in headers:
+            headers[name].append(value)
+        else:
+            headers[name] = [value]
     try:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
@@ -82,7 +90,8 @@ async def read_aliyun_request(request: web.Request) -> AliyunRequest:
         except UnicodeDecodeError:
             raise gateway_error("InvalidParameter", "The form body is not valid UTF-8.") from None
         form = decode_pairs(text, "form body")
-    result = AliyunRequest(request.method, request.path, headers, query, form, body)
-    result.params = merge_params(query + form)
-    return result
+    authorization = headers.get("authorization")
+    acs3 = authorization[0] if authorization and authorization[0].lstrip()[:5].upper() == "ACS3-" else None
+    return AliyunRequest(request.method, request.path, headers, query, form, body,
+                         merge_params(query + form if form else query), acs3)
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from emulator.protocols.aliyun.encoding import canonical_query, enc
 
@@ -35,8 +36,7 @@ def rpc_signature(secret: str, string_to_sign: str) -> str:
 
 # ACS3-HMAC-SHA256 --------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Acs3Authorization:
+class Acs3Authorization(NamedTuple):
     algorithm: str
     credential: str
     signed_headers: tuple[str, ...]
@@ -47,8 +47,17 @@ class AuthorizationFormatError(ValueError):
     pass
 
 
+#: The exact form every SDK sends; anything else (spaces, another order) takes the general parser below.
+_SDK_AUTHORIZATION = re.compile(
+    r"(\S+) Credential=([^,\s]+),SignedHeaders=([a-z0-9-]+(?:;[a-z0-9-]+)*),Signature=(\w+)")
+
+
 def parse_authorization(header: str) -> Acs3Authorization:
     """Parse `ACS3-HMAC-SHA256 Credential=..,SignedHeaders=a;b,Signature=..` (spaces tolerated)."""
+    sdk_form = _SDK_AUTHORIZATION.fullmatch(header)
+    if sdk_form:
+        algorithm, credential, signed, signature = sdk_form.groups()
+        return Acs3Authorization(algorithm, credential, tuple(signed.split(";")), signature)
     algorithm, _, rest = header.strip().partition(" ")
     fields: dict[str, str] = {}
     for part in rest.split(","):
@@ -69,9 +78,10 @@ def acs3_canonical_request(method: str, path: str, query: Iterable[tuple[str, st
     lines = []
     for name in signed_headers:
         values = headers.get(name, ())
-        value = ",".join(sorted(v.strip() for v in values)) if len(values) > 1 else (
-            values[0].strip() if values else "")
-        lines.append(f"{name}:{value}\n")
+        if len(values) == 1:
+            lines.append(f"{name}:{values[0].strip()}\n")
+        else:
+            lines.append(f"{name}:{','.join(sorted(v.strip() for v in values))}\n")
     return "\n".join([
         method.upper(), path or "/", canonical_query(query), "".join(lines), ";".join(signed_headers),
         hashed_payload,

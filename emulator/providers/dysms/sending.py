@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from emulator.core.fixtures import Sign, Template
@@ -81,25 +80,27 @@ def accept_all(ctx: ActionContext, outgoing: list[Outgoing], biz_id: str) -> lis
     backend, account = ctx.backend, ctx.account
     now = backend.clock.now()
     limits = ctx.limits()
-    keys: Counter[tuple[str, ...]] = Counter()
-    windows_by_key = {}
+    # frequency-control key -> [its limits' category, how many of this request's messages count against it]
+    keys: dict[tuple[str, ...], list] = {}
     for item in outgoing:
         if item.template.type == "verification":
-            key = ("dysms", account.name, item.phone.number, item.sign.name)
-            windows = windows_from(limits.get("verification"))
+            key, category = ("dysms", account.name, item.phone.number, item.sign.name), "verification"
         else:
             key = ("dysms", account.name, item.phone.number, item.sign.name, item.template.code)
-            windows = windows_from(limits.get("notification"))
-        keys[key] += 1
-        windows_by_key[key] = windows
-    for key, cost in keys.items():
-        window = backend.limits.check(key, windows_by_key[key], now, cost)
+            category = "notification"
+        entry = keys.get(key)
+        if entry is None:
+            keys[key] = [category, 1]
+        else:
+            entry[1] += 1
+    for key, (category, count) in keys.items():
+        window = backend.limits.check(key, windows_from(limits.get(category)), now, count)
         if window is not None:
             raise ctx.error("isv.BUSINESS_LIMIT_CONTROL", f"触发{_WINDOW_TEXT[window.name]}流控Permits:{window.limit}")
     cost = sum(segments(item.content) for item in outgoing)
     if not backend.accounts.can_afford(account, cost):
         raise ctx.error("isv.AMOUNT_NOT_ENOUGH")
-    for key, count in keys.items():
+    for key, (_, count) in keys.items():
         backend.limits.record(key, now, count)
     backend.accounts.charge(account, cost)
     out_id = ctx.get("OutId")
