@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 WINDOW_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+LONGEST_WINDOW = max(WINDOW_SECONDS.values())
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,14 @@ class SlidingWindowLimiter:
 
     Callers `check` every key a request touches and then `record` them all, with no await in between, so a
     request is counted whole or not at all and concurrent requests on one event loop never overshoot a limit.
+    Callers record only sends some window applies to (nothing else would ever be checked).
+
+    Memory follows the traffic of the longest window, not all time: keys are kept in the order they were last
+    recorded, and each `record` drops the keys at the front whose newest event is older than a day.
     """
 
     def __init__(self) -> None:
-        self._events: dict[Hashable, deque[float]] = {}
+        self._events: OrderedDict[Hashable, list[float]] = OrderedDict()
 
     def check(self, key: Hashable, windows: Sequence[Window], now: float, cost: int = 1) -> Window | None:
         """The first window that `cost` more events would exceed, or None. Records nothing."""
@@ -42,9 +47,11 @@ class SlidingWindowLimiter:
         events = self._events.get(key)
         if not events:
             return next((w for w in windows if cost > w.limit), None)
-        longest = max(w.seconds for w in windows)
-        while events and events[0] <= now - longest:
-            events.popleft()
+        oldest_needed = now - max(w.seconds for w in windows)
+        stale = 0
+        while stale < len(events) and events[stale] <= oldest_needed:
+            stale += 1
+        del events[:stale]
         for window in sorted(windows, key=lambda w: w.seconds):
             start = now - window.seconds
             in_window = sum(1 for t in events if t > start)
@@ -53,10 +60,32 @@ class SlidingWindowLimiter:
         return None
 
     def record(self, key: Hashable, now: float, cost: int = 1) -> None:
-        self._events.setdefault(key, deque()).extend([now] * cost)
+        events = self._events.get(key)
+        if events is None:
+            self._events[key] = [now] * cost
+        else:
+            events.extend([now] * cost)
+            self._events.move_to_end(key)
+        self._forget_stale(now)
 
-    def count(self, key: Hashable, seconds: float, now: float) -> int:
-        return sum(1 for t in self._events.get(key, ()) if t > now - seconds)
+    def _forget_stale(self, now: float) -> None:
+        horizon = now - LONGEST_WINDOW
+        while self._events:
+            key, events = next(iter(self._events.items()))
+            if events and events[-1] > horizon:
+                return
+            del self._events[key]
+
+    # State, for inspection and persistence ---------------------------------------------------------------
+
+    def keys(self) -> list[Hashable]:
+        return list(self._events)
+
+    def events(self, key: Hashable) -> list[float]:
+        return list(self._events.get(key, ()))
+
+    def restore(self, key: Hashable, events: list[float]) -> None:
+        self._events[key] = sorted(events)
 
     def clear(self) -> None:
         self._events.clear()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-from collections import deque
 from collections.abc import Hashable, Iterable
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
@@ -85,7 +84,7 @@ def codes_row(backend: Backend, scope: Hashable) -> tuple[str, str] | None:
 
 
 def limits_row(backend: Backend, key: Hashable) -> tuple[str, str] | None:
-    events = backend.limits._events.get(key)
+    events = backend.limits.events(key)
     if not events:
         return None
     return key_text(key), _dumps(list(events))
@@ -96,7 +95,7 @@ def code_scopes(backend: Backend) -> Iterable[Hashable]:
 
 
 def limit_keys(backend: Backend) -> Iterable[Hashable]:
-    return list(backend.limits._events)
+    return backend.limits.keys()
 
 
 def meta_values(backend: Backend) -> dict[str, Any]:
@@ -148,7 +147,7 @@ def restore(backend: Backend, snapshot: Snapshot) -> dict[str, int]:
     counts["codes"] = len(snapshot.table("codes"))
 
     for key, events in snapshot.table("limits"):
-        backend.limits._events[tuple_key(key)] = deque(float(t) for t in events)
+        backend.limits.restore(tuple_key(key), [float(t) for t in events])
     counts["limits"] = len(snapshot.table("limits"))
 
     for _, data in snapshot.table("jobs"):      # in their old order (by sequence number)

@@ -90,7 +90,8 @@ async def send_sms_verify_code(ctx: ActionContext) -> dict[str, Any]:
 
     # From here on nothing can fail and nothing awaits: the send is recorded whole or not at all.
     backend.codes.record_send(scope)
-    backend.limits.record(limit_key, now)
+    if windows:
+        backend.limits.record(limit_key, now)
     backend.accounts.charge(account, cost)
     biz_id = backend.ids.biz_id()
     out_id = ctx.get("OutId")

@@ -80,7 +80,7 @@ def accept_all(ctx: ActionContext, outgoing: list[Outgoing], biz_id: str) -> lis
     backend, account = ctx.backend, ctx.account
     now = backend.clock.now()
     limits = ctx.limits()
-    # frequency-control key -> [its limits' category, how many of this request's messages count against it]
+    # frequency-control key -> [the windows it is held to, how many of this request's messages count]
     keys: dict[tuple[str, ...], list] = {}
     for item in outgoing:
         if item.template.type == "verification":
@@ -90,18 +90,19 @@ def accept_all(ctx: ActionContext, outgoing: list[Outgoing], biz_id: str) -> lis
             category = "notification"
         entry = keys.get(key)
         if entry is None:
-            keys[key] = [category, 1]
+            keys[key] = [windows_from(limits.get(category)), 1]
         else:
             entry[1] += 1
-    for key, (category, count) in keys.items():
-        window = backend.limits.check(key, windows_from(limits.get(category)), now, count)
+    for key, (windows, count) in keys.items():
+        window = backend.limits.check(key, windows, now, count)
         if window is not None:
             raise ctx.error("isv.BUSINESS_LIMIT_CONTROL", f"触发{_WINDOW_TEXT[window.name]}流控Permits:{window.limit}")
     cost = sum(segments(item.content) for item in outgoing)
     if not backend.accounts.can_afford(account, cost):
         raise ctx.error("isv.AMOUNT_NOT_ENOUGH")
-    for key, (_, count) in keys.items():
-        backend.limits.record(key, now, count)
+    for key, (windows, count) in keys.items():
+        if windows:
+            backend.limits.record(key, now, count)
     backend.accounts.charge(account, cost)
     out_id = ctx.get("OutId")
     return [
