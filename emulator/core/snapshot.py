@@ -40,7 +40,7 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 # Encoding ------------------------------------------------------------------------------------------------
 
 def message_row(message: Message) -> tuple[int, str]:
-    return message.id, _dumps(vars(message))
+    return message.id, _dumps(message.fields())
 
 
 def job_row(job: Job) -> tuple[int, str]:
