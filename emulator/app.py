@@ -56,8 +56,9 @@ def build_app(settings: Settings, backend: Backend | None = None) -> web.Applica
     onecloud_gateway = onecloud.build(backend)
     dysms_receipts.install(backend)
     dypns_receipts.install(backend)
-    setup_ops(app, settings, backend)   # metrics, request log, TLS, --db state (restored here): before catch-alls
+    observed = setup_ops(app, settings, backend)   # metrics, request log, TLS, --db state: before catch-alls
 
+    @observed
     async def root(request: web.Request) -> web.StreamResponse:
         # Cheap dispatch on every request: Alibaba names its action, 1oc its module (or is called by host).
         query = request.query

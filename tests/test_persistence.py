@@ -158,13 +158,15 @@ def test_reset_and_forgetting_an_account_reach_the_database(tmp_path):
         again.stop()
 
 
-def test_without_a_database_nothing_of_persistence_is_attached():
+def test_without_a_database_nothing_of_persistence_is_attached(tmp_path):
     from emulator.app import build_app
     from emulator.ops.setup import DURABLE_KEY
 
     app = build_app(Settings())
     assert DURABLE_KEY not in app
-    assert [m.__name__ for m in app.middlewares] == ["timed"]       # no commit before answers
+    assert list(app.middlewares) == []                 # no commit before answers, nor any other per-request layer
+    with_db = build_app(Settings(db=str(tmp_path / "state.db")))
+    assert [m.__name__ for m in with_db.middlewares] == ["commit_admin"]
 
 
 # Real processes: kill -9 and SIGTERM -----------------------------------------------------------------------
