@@ -58,6 +58,26 @@ def test_request_counters_and_latency_move_with_requests(dysms, emulator):
     assert value(after, "sms_emulator_messages_stored") == 2
 
 
+def test_latency_buckets_are_cumulative_and_include_their_bound():
+    from emulator.app import build_backend
+    from emulator.ops.metrics import Metrics
+
+    metrics = Metrics(build_backend(Settings()))
+    for seconds in (0.0001, 0.0005, 0.002, 0.002, 7.0, 31.0):
+        metrics.observe_request("dysms", "SendSms", "OK", seconds)
+    samples = {(sample.name, sample.labels.get("le")): sample.value
+               for family in text_string_to_metric_families(metrics.render().decode()) for sample in family.samples
+               if sample.name.startswith("sms_emulator_request_duration_seconds")}
+    bucket = "sms_emulator_request_duration_seconds_bucket"
+    assert samples[(bucket, "0.0005")] == 2                  # 0.0005 itself counts in the le="0.0005" bucket
+    assert samples[(bucket, "0.001")] == 2
+    assert samples[(bucket, "0.0025")] == 4
+    assert samples[(bucket, "10.0")] == 5
+    assert samples[(bucket, "30.0")] == 5
+    assert samples[(bucket, "+Inf")] == samples[("sms_emulator_request_duration_seconds_count", None)] == 6
+    assert samples[("sms_emulator_request_duration_seconds_sum", None)] == pytest.approx(38.0046)
+
+
 def test_report_results_are_counted(emulator, receiver):
     status, _ = admin(emulator, "PATCH", "/_emulator/accounts/default", {"return_url": receiver.url})
     assert status == 200
