@@ -36,8 +36,9 @@ class RandomSource:
 
     def uuid_upper(self) -> str:
         """An upper-case, UUID4-shaped id, as Alibaba's RequestId."""
-        h = f"{self._rng.getrandbits(128):032X}"
-        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89AB'[self._rng.getrandbits(2)]}{h[17:20]}-{h[20:]}"
+        bits = self._rng.getrandbits(128)
+        h = f"{bits:032X}"
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89AB'[bits & 3]}{h[17:20]}-{h[20:]}"
 
     def uuid_lower(self) -> str:
         return self.uuid_upper().lower()
