@@ -1,5 +1,7 @@
 -- wrk script: replays pre-signed raw requests from REQUESTS_FILE, each thread taking every n-th one, so no
--- signed request (and no signature nonce) is sent twice.
+-- signed request (and no signature nonce) is sent twice. A thread that has sent all of its share stops
+-- rather than start over and replay nonces; wrk still divides by the whole duration, so bench/run.py treats
+-- a run that used up its requests as void and repeats it with more.
 local threads = {}
 local counter = 0
 
@@ -26,6 +28,9 @@ end
 
 function request()
   index = index + 1
-  if index > #requests then index = 1 end
+  if index > #requests then
+    wrk.thread:stop()
+    index = #requests   -- wrk may ask once more before the stop takes effect; that run is void anyway
+  end
   return requests[index]
 end

@@ -119,4 +119,5 @@ get_key = _key
 
 
 def has_url(values: dict[str, str]) -> bool:
-    return any(_URL.search(v) for v in values.values())
+    # One search over all values; the NUL between them keeps a match from spanning two.
+    return _URL.search("\x00".join(values.values())) is not None
