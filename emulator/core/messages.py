@@ -62,7 +62,7 @@ class MessageStore:
         self.cap = cap
         self._messages: OrderedDict[int, Message] = OrderedDict()
         self._ids = itertools.count(1)
-        self._listeners: list[Listener] = []
+        self._listeners: tuple[Listener, ...] = ()      # replaced, never changed: emitting needs no copy
         self._changed: asyncio.Event | None = None
 
     def next_id(self) -> int:
@@ -126,9 +126,15 @@ class MessageStore:
         return len(doomed)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        self._listeners = (*self._listeners, listener)
+
+        def unsubscribe() -> None:
+            remaining = list(self._listeners)
+            remaining.remove(listener)
+            self._listeners = tuple(remaining)
+
+        return unsubscribe
 
     def _emit(self, kind: str, message: Message) -> None:
-        for listener in list(self._listeners):
+        for listener in self._listeners:
             listener(kind, message)

@@ -30,7 +30,7 @@ class Call:
     evaluation: Any = field(default=None, repr=False)
 
 
-@dataclass
+@dataclass(slots=True)
 class Decision:
     """What the policy wants done with a call before (or instead of) the provider action."""
 
@@ -44,7 +44,7 @@ class Decision:
     limits: dict[str, object] | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class DeliveryPlan:
     """How one accepted message ends: when, and with which receipt."""
 
@@ -54,7 +54,6 @@ class DeliveryPlan:
     #: report attempts the platform counts as failed (and retries) whatever the receiver answers
     callback_failures: int = 0
     callback_delay: float = 0.0      # seconds between the final status and the report's first attempt
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 class OutcomePolicy(Protocol):
