@@ -81,8 +81,10 @@ def build_app(settings: Settings, backend: Backend | None = None) -> web.Applica
 
     # Registered last: the admin API's own routes win; any other path is a provider request gone astray and
     # gets that provider's own error shape rather than aiohttp's plain-text 404.
-    app.router.add_route("*", PREFIX + "/{tail:.*}", unknown_admin)
-    app.router.add_route("*", "/{tail:.*}", root)
+    app.router.add_route("*", PREFIX, unknown_admin)
+    # `[\s\S]*`, not `.*`: a path with an encoded newline must land here too, not in aiohttp's text/plain 404.
+    app.router.add_route("*", PREFIX + r"/{tail:[\s\S]*}", unknown_admin)
+    app.router.add_route("*", r"/{tail:[\s\S]*}", root)
 
     async def start_jobs(app: web.Application) -> None:
         backend.scheduler.start()

@@ -15,15 +15,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import jsonschema
 from aiohttp import web
 
 from emulator.admin.api import BACKEND_KEY, PREFIX, json_object, problem, reply
 from emulator.core.accounts import Account
+from emulator.core.callbacks import receiver_url
+from emulator.core.fixtures import FUNCTIONS_SCHEMA, LIMITS_SCHEMA
 from emulator.core.ids import RandomSource
 
 RECEIPT_NAMES = ("sms_report", "sms_up", "dypns_report")
 SETTINGS = ("return_url", "receipts", "balance", "qps", "functions", "limits")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+LIMITS = jsonschema.Draft202012Validator(LIMITS_SCHEMA)
+FUNCTIONS = jsonschema.Draft202012Validator(FUNCTIONS_SCHEMA)
 
 
 def _public(account: Account, with_secrets: bool) -> dict[str, Any]:
@@ -46,33 +51,46 @@ def _settings(body: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(receipts, dict) or set(receipts) - set(RECEIPT_NAMES):
         raise ValueError(f"receipts must be an object with keys among {', '.join(RECEIPT_NAMES)}")
     urls = {**receipts, **({"return_url": body["return_url"]} if "return_url" in body else {})}
-    bad = [k for k, v in urls.items() if v is not None and not _is_url(v)]
+    checked = {k: None if v is None else receiver_url(v) for k, v in urls.items()}
+    bad = [k for k, v in urls.items() if v is not None and checked[k] is None]
     if bad:
-        raise ValueError(f"{', '.join(bad)}: expected an absolute http(s) URL or null")
+        raise ValueError(f"{', '.join(bad)}: expected an absolute http(s) URL (http://host:port/path) or null")
     if receipts:
-        out["receipts"] = receipts
+        out["receipts"] = {k: checked[k] for k in receipts}
     if "return_url" in body:
-        out["onecloud_return_url"] = body["return_url"]
+        out["onecloud_return_url"] = checked["return_url"]
     for name in ("balance", "qps"):
         if name in body:
-            value = body[name]
+            value = _whole(body[name])
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
                 raise ValueError(f"{name} must be an integer >= 0 or null")
             out[name] = value
     if "functions" in body:
-        functions = body["functions"]
-        if not isinstance(functions, dict) or not all(isinstance(v, bool) for v in functions.values()):
-            raise ValueError('functions must be an object of booleans, e.g. {"dypns_verify": false}')
-        out["functions"] = functions
+        _check(FUNCTIONS, body["functions"], 'functions must be an object of booleans: {"dypns_verify"?, '
+                                             '"card_sms"?}')
+        out["functions"] = body["functions"]
     if "limits" in body:
-        if not isinstance(body["limits"], dict):
-            raise ValueError("limits must be an object (as in the fixtures' accounts.yaml)")
-        out["limits"] = body["limits"]
+        _check(LIMITS, body["limits"], "limits must be as in accounts.yaml: {\"verification\"?: {\"minute\"?, "
+                                       "\"hour\"?, \"day\"?}, \"notification\"?: {...}, \"dypns_daily\"?}, "
+                                       "each a count >= 0 or null")
+        out["limits"] = _whole(body["limits"])
     return out
 
 
-def _is_url(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(("http://", "https://")) and len(value) > 8
+def _whole(value: Any) -> Any:
+    """JSON's 5.0 is the integer 5, as JSON Schema counts it (in nested objects too)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole(item) for key, item in value.items()}
+    return value
+
+
+def _check(validator: jsonschema.Draft202012Validator, value: Any, expected: str) -> None:
+    error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path)
+        raise ValueError(f"{expected} ({where + ': ' if where else ''}{error.message[:120]})")
 
 
 async def list_accounts(request: web.Request) -> web.Response:
@@ -84,7 +102,7 @@ async def create_account(request: web.Request) -> web.Response:
     backend = request.app[BACKEND_KEY]
     body = await json_object(request)
     name = body.get("name")
-    if name is not None and (not isinstance(name, str) or not NAME.fullmatch(name)):
+    if "name" in body and (not isinstance(name, str) or not NAME.fullmatch(name)):
         return problem(400, "name must be 1-64 letters, digits, `_`, `.` or `-`")
     if name is not None and backend.accounts.get(name) is not None:
         return problem(409, f"account {name!r} already exists")
@@ -112,6 +130,8 @@ async def patch_account(request: web.Request) -> web.Response:
     if account is None:
         return problem(404, f"no account {request.match_info['name']!r}")
     body = await json_object(request)
+    if not body:
+        return problem(400, "the body is empty; expected a JSON object of the settings to change")
     if "name" in body:
         return problem(400, "an account cannot be renamed")
     try:

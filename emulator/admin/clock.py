@@ -44,8 +44,8 @@ async def advance_clock(request: web.Request) -> web.Response:
     seconds = (await json_object(request)).get("seconds")
     if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 0 <= seconds <= MAX_ADVANCE:
         return problem(400, f'body must be {{"seconds": N}} with 0 <= N <= {MAX_ADVANCE:.0f} (100 years)')
-    if backend.clock.now() + seconds > LATEST:
-        return problem(400, "advancing that far would pass the year 9999")
+    if backend.clock.now() + seconds > LATEST:     # the body is fine; where the clock stands is not
+        return problem(409, "advancing that far from where the clock stands would pass the year 9999")
     backend.clock.advance(float(seconds))
     return reply({**_state(backend), "jobs_run": await _run_due(backend)})
 

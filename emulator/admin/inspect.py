@@ -34,6 +34,7 @@ MAX_WAIT = 300.0
 #: connection), so an abandoned wait frees its slot. A matching message still wakes the wait at once.
 LIVENESS_CHECK = 2.0
 WAIT_LIST_CAP = 100
+_TEXT_FILTERS = ("account", "phone", "template", "sign", "biz_id")
 
 
 @dataclass(frozen=True)
@@ -52,13 +53,16 @@ class MessageFilter:
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> MessageFilter:
-        """Raises ValueError with a message fit for a 400 answer."""
-        values: dict[str, object] = {f.name: query.get(f.name) or None for f in fields(cls)}
+        """Raises ValueError with a message fit for a 400 answer. An empty text filter (`phone=`) filters
+        nothing; an empty typed one (`since=`, `status=`) is refused like any other value it cannot be."""
+        values: dict[str, object] = {f.name: query.get(f.name) for f in fields(cls)}
+        for name in _TEXT_FILTERS:
+            values[name] = values[name] or None
         if values["phone"]:
             values["phone"] = canonical_phone(str(values["phone"]))
-        if values["provider"] and values["provider"] not in PROVIDERS:
+        if values["provider"] is not None and values["provider"] not in PROVIDERS:
             raise ValueError(f"provider must be one of {', '.join(PROVIDERS)}")
-        if values["status"] and values["status"] not in STATUSES:
+        if values["status"] is not None and values["status"] not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}")
         has_code = values["has_code"]
         if has_code is not None:
@@ -67,10 +71,10 @@ class MessageFilter:
             values["has_code"] = has_code in ("true", "1")
         since = values["since"]
         if since is not None:
-            try:
-                values["since"] = int(str(since))
-            except ValueError:
-                raise ValueError("since must be a message id (an integer cursor)") from None
+            text = str(since)
+            if not text.isdigit() or not text.isascii():
+                raise ValueError("since must be a message id (a cursor: an integer >= 0)")
+            values["since"] = int(text)
         return cls(**values)  # type: ignore[arg-type]
 
     def matches(self, message: Message) -> bool:
@@ -126,8 +130,8 @@ async def list_messages(request: web.Request) -> web.Response:
     limit_raw = request.query.get("limit")
     found = flt.select(store)
     cursor = flt.cursor(found)
-    if limit_raw:
-        if not limit_raw.isdigit() or int(limit_raw) < 1:
+    if limit_raw is not None:
+        if not limit_raw.isdigit() or not limit_raw.isascii() or int(limit_raw) < 1:
             return problem(400, "limit must be a positive integer")
         found = found[-int(limit_raw):]         # the newest, still oldest first
     return reply({"messages": [m.to_json() for m in found], "cursor": cursor})
@@ -194,8 +198,8 @@ def _found(message: Message, found: list[Message]) -> web.Response:
 
 async def reset(request: web.Request) -> web.Response:
     backend = request.app[BACKEND_KEY]
-    what = request.query.get("what", "all")
     account = request.query.get("account") or None
+    what = request.query.get("what", "messages" if account else "all")
     if what not in RESET_TARGETS:
         return problem(400, f"what must be one of {', '.join(RESET_TARGETS)}")
     if account is not None:

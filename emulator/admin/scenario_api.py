@@ -44,7 +44,10 @@ def _engine(request: web.Request) -> tuple[Backend, ScenarioEngine]:
 
 async def get_scenario(request: web.Request) -> web.StreamResponse:
     _, engine = _engine(request)
-    if request.query.get("format") == "yaml":
+    wanted = request.query.get("format", "json")
+    if wanted not in ("json", "yaml"):
+        return problem(400, "format must be json (the default) or yaml")
+    if wanted == "yaml":
         return web.Response(text=engine.scenario.text, content_type="application/yaml", charset="utf-8")
     return web.json_response({**engine.state(), "document": engine.scenario.document})
 

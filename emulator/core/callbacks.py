@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -40,6 +41,19 @@ RESPONSE_EXCERPT = 200
 
 #: Success rules: `2xx` (1oc: any 2xx answer) and `aliyun` (HTTP 200 whose JSON body has a numeric `code`).
 RULES = ("2xx", "aliyun")
+
+#: Where a report may go: an absolute http(s) URL on a host name or address, optionally with port, path and
+#: query. The admin API's OpenAPI document states the same pattern for the receiver fields; `$` there, as
+#: here, also allows one newline at the very end (as `echo` or a YAML block leaves it), which is dropped.
+RECEIVER_URL = re.compile(r"^https?://([A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?([/?#][!-~]*)?$")
+MAX_URL_LENGTH = 2048
+
+
+def receiver_url(value: object) -> str | None:
+    """`value` as a report receiver's URL, or None when it is not one."""
+    if not isinstance(value, str) or len(value) > MAX_URL_LENGTH or RECEIVER_URL.match(value) is None:
+        return None
+    return value.removesuffix("\n")
 
 
 @dataclass

@@ -24,6 +24,12 @@ _LIMIT_WINDOWS = {
     "additionalProperties": False,
     "properties": {w: {"type": ["integer", "null"], "minimum": 0} for w in ("minute", "hour", "day")},
 }
+#: An account's frequency control and switched-on functions, as accounts.yaml and the admin API take them.
+LIMITS_SCHEMA = {"type": "object", "additionalProperties": False, "properties": {
+    "verification": _LIMIT_WINDOWS, "notification": _LIMIT_WINDOWS,
+    "dypns_daily": {"type": ["integer", "null"], "minimum": 0}}}
+FUNCTIONS_SCHEMA = {"type": "object", "additionalProperties": False, "properties": {
+    "dypns_verify": {"type": "boolean"}, "card_sms": {"type": "boolean"}}}
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "accounts.yaml": {
@@ -43,11 +49,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                    "enabled": {"type": "boolean"}}}},
                 "balance": {"type": ["integer", "null"], "minimum": 0},
                 "qps": {"type": ["integer", "null"], "minimum": 1},
-                "functions": {"type": "object", "additionalProperties": False, "properties": {
-                    "dypns_verify": {"type": "boolean"}, "card_sms": {"type": "boolean"}}},
-                "limits": {"type": "object", "additionalProperties": False, "properties": {
-                    "verification": _LIMIT_WINDOWS, "notification": _LIMIT_WINDOWS,
-                    "dypns_daily": {"type": ["integer", "null"], "minimum": 0}}},
+                "functions": FUNCTIONS_SCHEMA,
+                "limits": LIMITS_SCHEMA,
                 "receipts": {"type": "object", "additionalProperties": False, "properties": {
                     "sms_report": _URL, "sms_up": _URL, "dypns_report": _URL}},
                 "onecloud": {"type": "object", "additionalProperties": False, "properties": {

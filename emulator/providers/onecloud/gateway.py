@@ -15,10 +15,10 @@ import re
 from urllib.parse import parse_qsl
 
 from aiohttp import web
-from yarl import URL
 
 from emulator.core.accounts import Account
 from emulator.core.backend import Backend
+from emulator.core.callbacks import receiver_url
 from emulator.core.errors import EmulatorError, ErrorSpec
 from emulator.core.outbox import accept_message
 from emulator.core.outcomes import Call
@@ -45,7 +45,6 @@ HOST = "sms.1oc.cn"
 PARAMS = ("module", "file", "action", "mobphone", "code", "smstemplate", "returnurl")
 CONTENT_TYPE = "application/json;charset=utf-8"
 ALLOWED_METHODS = frozenset({"GET", "POST"})
-MAX_URL_LENGTH = 2048
 _SIGN = re.compile(r"^【([^】]{1,40})】")
 
 
@@ -111,8 +110,9 @@ class OneCloudGateway:
             raise _error("413")
         if len(code) > MAX_CODE_LENGTH:
             raise _error("414", f"参数不合法: code is longer than {MAX_CODE_LENGTH} characters")
-        return_url = params.get("returnurl", "").strip() or None
-        if return_url is not None and not _is_http_url(return_url):
+        requested = params.get("returnurl", "").strip() or None
+        return_url = receiver_url(requested) if requested is not None else None
+        if requested is not None and return_url is None:
             raise _error("414", "参数不合法: returnurl must be an absolute http(s) URL")
         content = render(text, {name: code for name in names})
         cost = segments(content)
@@ -160,16 +160,6 @@ def _decode(text: str, where: str) -> list[tuple[str, str]]:
         raise _error("414", f"参数不合法: the {where} is not UTF-8 after percent-decoding") from None
     except ValueError:
         raise _error("414", f"参数不合法: the {where} cannot be parsed") from None
-
-
-def _is_http_url(value: str) -> bool:
-    if len(value) > MAX_URL_LENGTH:
-        return False
-    try:
-        url = URL(value)
-    except (ValueError, TypeError):
-        return False
-    return url.scheme in ("http", "https") and bool(url.host)
 
 
 def _resolve(code: str) -> ErrorSpec:
