@@ -76,6 +76,12 @@ class EmulatorServer:
         return f"{self.host}:{self.port}"
 
     @property
+    def app(self) -> web.Application:
+        """The running application (its state keys: the live feed's hub, metrics, ...); after `start()`."""
+        assert self._runner is not None, "the server is not started"
+        return self._runner.app
+
+    @property
     def url(self) -> str:
         scheme = "https" if self.settings.tls or self.settings.cert else "http"
         return f"{scheme}://{self.endpoint}"

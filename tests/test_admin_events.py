@@ -73,6 +73,7 @@ async def test_a_client_too_slow_to_keep_up_is_cut_off(monkeypatch: pytest.Monke
     for n in range(4):
         hub.publish("message.created", {"n": n}, account="acct", phone=PHONE)
     assert slow.queue.get_nowait() is None          # the queue was dropped: the stream ends, the client reconnects
+    assert hub.subscribers == {other}               # and nothing more is queued for it
     assert other.queue.empty()                      # other accounts' events never reached it
 
 
@@ -107,3 +108,47 @@ async def test_stopping_the_server_ends_open_streams_at_once():
         assert time.monotonic() - started < 5
         with pytest.raises((EOFError, aiohttp.ClientError)):
             await stream.next(timeout=5)
+
+
+def _stalled_reader(server: EmulatorServer):
+    """A client that opens the feed and then never reads, with the smallest receive buffer the kernel allows."""
+    import socket
+
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    sock.connect((server.host, server.port))
+    sock.sendall(f"GET /_emulator/events HTTP/1.1\r\nHost: {server.endpoint}\r\n\r\n".encode())
+    return sock
+
+
+def test_a_client_that_stops_reading_is_disconnected_and_frees_its_slot(monkeypatch: pytest.MonkeyPatch):
+    from emulator.core.messages import Message
+
+    monkeypatch.setattr(events, "WRITE_TIMEOUT", 0.5)
+    with EmulatorServer(Settings(port=0, quiet=True)) as server:
+        hub = server.app[events.EVENTS_KEY]
+        sock = _stalled_reader(server)
+        try:
+            deadline = time.monotonic() + 5
+            while not hub.subscribers and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert len(hub.subscribers) == 1
+            store = server.backend.messages
+
+            async def flood() -> None:
+                # ~24 MB of events, far more than the socket buffers on both sides hold, in bursts the feed
+                # keeps up with, so its handler is writing (not just queueing) when the buffers fill up
+                for _ in range(30):
+                    for _ in range(200):
+                        store.add(Message(id=store.next_id(), account="default", provider="dysms",
+                                          action="SendSms", phone=PHONE, content="验" * 1300))
+                    await asyncio.sleep(0.02)
+
+            server.call(flood)
+            deadline = time.monotonic() + 10
+            while hub.subscribers and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not hub.subscribers                           # its handler gave up on the stalled writes
+            assert admin(server, "GET", "/_emulator/health")[0] == 200
+        finally:
+            sock.close()

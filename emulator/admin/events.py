@@ -8,9 +8,10 @@ Events (the `event:` field; `data:` is one JSON object):
 * `reset` - `{"what", "account"}`: messages were forgotten (all of them when `account` is null).
 
 The hub listens to the backend (the message store's and the callback dispatcher's `subscribe`) and fans out to
-a bounded queue per client. A client too slow to keep up is disconnected rather than buffered without end; its
-EventSource reconnects by itself (the stream sets `retry`) and resynchronises from `hello`. Comments keep idle
-streams alive through proxies and reveal clients that went away.
+a bounded queue per client. A client too slow to keep up is disconnected rather than buffered without end: when
+its queue overflows, or when one write has waited `WRITE_TIMEOUT` seconds for it to read (its socket buffers are
+full); its EventSource reconnects by itself (the stream sets `retry`) and resynchronises from `hello`. Comments
+keep idle streams alive through proxies and reveal clients that went away.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ MAX_CLIENTS = 64
 QUEUE_SIZE = 1000
 HEARTBEAT = 15.0
 RETRY_MS = 1000
+#: How long one write may wait for a client that stopped reading before the stream is dropped.
+WRITE_TIMEOUT = 10.0
 
 
 @dataclass(eq=False)       # identity, not value: subscribers live in a set
@@ -75,7 +78,8 @@ class EventHub:
             try:
                 sub.queue.put_nowait((event, data))
             except asyncio.QueueFull:
-                sub.close()         # too slow: it reconnects and resynchronises
+                self.subscribers.discard(sub)   # too slow: it reconnects and resynchronises
+                sub.close()
 
     def close_all(self) -> None:
         for sub in list(self.subscribers):
@@ -116,22 +120,31 @@ async def stream_events(request: web.Request) -> web.StreamResponse:
     hub.subscribers.add(sub)
     try:
         last = max((m.id for m in backend.messages.all()), default=0)
-        await resp.write(f"retry: {RETRY_MS}\n\n".encode() +
-                         _frame("hello", {"now": backend.clock.now(), "cursor": last}))
+        await _write(request, resp, f"retry: {RETRY_MS}\n\n".encode() +
+                     _frame("hello", {"now": backend.clock.now(), "cursor": last}))
         while True:
             try:
                 item = await asyncio.wait_for(sub.queue.get(), HEARTBEAT)
             except asyncio.TimeoutError:
-                await resp.write(b": keep-alive\n\n")
+                await _write(request, resp, b": keep-alive\n\n")
                 continue
             if item is None:
                 break
-            await resp.write(_frame(*item))
-    except ConnectionResetError:
-        pass                    # the client went away: nothing to tell anyone
+            await _write(request, resp, _frame(*item))
+    except ConnectionError:
+        pass                    # the client went away, or stopped reading: nothing to tell anyone
     finally:
         hub.subscribers.discard(sub)
     return resp
+
+
+async def _write(request: web.Request, resp: web.StreamResponse, data: bytes) -> None:
+    try:
+        await asyncio.wait_for(resp.write(data), WRITE_TIMEOUT)
+    except asyncio.TimeoutError:
+        if request.transport is not None:
+            request.transport.abort()       # its buffers are full: closing politely would wait on it too
+        raise ConnectionAbortedError("the client stopped reading the live feed") from None
 
 
 def setup_events(app: web.Application) -> None:
