@@ -27,6 +27,15 @@ class Settings:
     ca_out: str | None = None          # where to write the generated CA (default: next to the db, or a temp dir)
     db: str | None = None              # SQLite file keeping the state across restarts; None = in memory only
 
+    def __post_init__(self) -> None:
+        """Values that would start an emulator that cannot work are one clear line at start, not a crash later."""
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"port {self.port} (--port, {ENV_PREFIX}PORT) is not a TCP port: 0-65535")
+        if self.store_cap < 1:
+            raise ValueError(f"store cap {self.store_cap} (--store-cap, {ENV_PREFIX}STORE_CAP) must be at least 1")
+        if self.max_body < 1024:
+            raise ValueError(f"max body {self.max_body} (--max-body, {ENV_PREFIX}MAX_BODY) must be at least 1024")
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         environ = dict(os.environ if environ is None else environ)

@@ -199,12 +199,20 @@ def test_a_port_in_use_is_a_one_line_error():
     ({"SMS_EMULATOR_PORT": "eighty"}, "SMS_EMULATOR_PORT='eighty' is not a whole number"),
     ({"SMS_EMULATOR_LOG_FORMAT": "xml"}, "log format 'xml'"),
     ({"SMS_EMULATOR_FIXTURES": "/nonexistent/fixtures"}, "does not exist"),
+    ({"SMS_EMULATOR_STORE_CAP": "0"}, "store cap 0 (--store-cap, SMS_EMULATOR_STORE_CAP) must be at least 1"),
+    ({"SMS_EMULATOR_MAX_BODY": "-5"}, "max body -5 (--max-body, SMS_EMULATOR_MAX_BODY) must be at least 1024"),
 ])
 def test_configuration_errors_from_the_environment_are_one_line(env, says):
     result = run_cli("serve", "--port", str(free_port()), **env)
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("sms-emulator: ") and says in line
+
+
+def test_flags_are_checked_like_the_environment():
+    result = run_cli("serve", "--port", "70000")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "sms-emulator: port 70000 (--port, SMS_EMULATOR_PORT) is not a TCP port: 0-65535"
 
 
 def test_version():

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator.admin.api import BACKEND_KEY, PREFIX, problem
+from emulator.admin.api import BACKEND_KEY, PREFIX, json_object, problem
 from emulator.core.phones import parse_phone
 from emulator.providers.dysms.receipts import push_sms_up
 
@@ -32,7 +32,7 @@ async def list_callbacks(request: web.Request) -> web.Response:
 
 async def inbound(request: web.Request) -> web.Response:
     backend = request.app[BACKEND_KEY]
-    body = await _json_object(request)
+    body = await json_object(request)
     phone_raw, content = body.get("phone"), body.get("content")
     dest_code, account_name = body.get("dest_code", ""), body.get("account")
     if not isinstance(phone_raw, str) or not isinstance(content, str) or not isinstance(dest_code, str):
@@ -48,18 +48,6 @@ async def inbound(request: web.Request) -> web.Response:
         return problem(409, f"account {account.name!r} has no receipts.sms_up URL to push the reply to")
     callback_id, item = queued
     return web.json_response({"callback": callback_id, "account": account.name, "item": item}, dumps=_dumps)
-
-
-async def _json_object(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
-    try:
-        body = json.loads(raw) if raw else {}
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text=json.dumps({"error": "body must be a JSON object"}),
-                                 content_type="application/json")
-    return body
 
 
 def _dumps(value: Any) -> str:

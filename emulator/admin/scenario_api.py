@@ -21,7 +21,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from emulator.admin.api import BACKEND_KEY, PREFIX, problem
+from emulator.admin.api import BACKEND_KEY, PREFIX, problem, read_body
 from emulator.core.backend import Backend
 from emulator.scenarios.engine import ScenarioEngine
 from emulator.scenarios.loader import ScenarioError, load_scenario_file, parse_scenario_body
@@ -54,7 +54,7 @@ async def get_scenario(request: web.Request) -> web.StreamResponse:
 
 async def put_scenario(request: web.Request) -> web.Response:
     backend, engine = _engine(request)
-    raw = await request.read()
+    raw = await read_body(request)
     if not raw.strip():
         return problem(400, "the body is empty; expected a scenario in YAML or JSON")
     try:
