@@ -1,7 +1,8 @@
 """Load without loss: thousands of sends through all three providers while the clock moves and reports retry.
 
 Afterwards every acknowledged message is stored exactly once, and every report reached the receiver exactly
-once as a success: a receiver that fails the first attempt of every third report gets exactly one retry.
+once as a success: a receiver that fails the first attempt of every third report gets exactly one retry. The
+account was billed exactly the stored messages' segments, and the metrics counted every request and attempt.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp import web
+from prometheus_client.parser import text_string_to_metric_families
 
 from emulator.server import EmulatorServer
 from emulator.settings import Settings
@@ -119,8 +121,14 @@ async def _run(server: EmulatorServer) -> dict:
             stored = (await r.json())["messages"]
         async with http.get(f"{base}/_emulator/callbacks") as r:
             callbacks = await r.json()
+        async with http.get(f"{base}/_emulator/accounts/default") as r:
+            account = await r.json()
+        async with http.get(f"{base}/_emulator/metrics") as r:
+            metrics = {(s.name, tuple(sorted(s.labels.items()))): s.value
+                       for family in text_string_to_metric_families(await r.text()) for s in family.samples}
     await runner.cleanup()
-    return {"acks": acks, "stored": stored, "receiver": receiver, "callbacks": callbacks}
+    return {"acks": acks, "stored": stored, "receiver": receiver, "callbacks": callbacks, "account": account,
+            "metrics": metrics}
 
 
 def test_thousands_of_sends_lose_nothing_and_reports_arrive_exactly_once(load_server):
@@ -139,3 +147,18 @@ def test_thousands_of_sends_lose_nothing_and_reports_arrive_exactly_once(load_se
     assert len(receiver.answers) == 3 * PER_PROVIDER + len(failed_first)  # exactly one retry per failure
     assert result["callbacks"]["pending"] == []
     assert len(result["callbacks"]["attempts"]) == len(receiver.answers)  # every attempt recorded
+    assert result["account"]["balance"] == 1_000_000 - sum(m["segments"] for m in stored)   # billed exactly
+
+    metrics = result["metrics"]
+
+    def counted(name: str, **labels: str) -> float:
+        return metrics.get((name, tuple(sorted(labels.items()))), 0.0)
+
+    for provider, action, code in (("dysms", "SendSms", "OK"), ("dypns", "SendSmsVerifyCode", "OK"),
+                                   ("onecloud", "Send", "200")):
+        assert counted("sms_emulator_requests_total", provider=provider, action=action, code=code) == PER_PROVIDER
+    attempts = Counter()
+    for (name, labels), value in metrics.items():
+        if name == "sms_emulator_callbacks_total":
+            attempts[dict(labels)["result"]] += value
+    assert attempts == {"delivered": 3 * PER_PROVIDER, "retrying": len(failed_first)}
