@@ -6,11 +6,14 @@
 Each measurement starts a fresh server pinned to CPU 0 and drives it with wrk pinned to CPU 1 (so the load
 generator never competes for the server's core). wrk replays pre-signed requests, each sent once, so every
 request pays for full signature verification, nonce bookkeeping, validation, storage and delivery scheduling.
-A run that used up its requests before the time was over is void (wrk would divide by the whole duration)
-and is repeated with more. Printed: throughput and its ratio to the bare handler, p50/p99 latency and their
-ratio to the bare handler's, server CPU per request, resident memory with 100,000 stored messages and after
-half as many again (the store keeps --store-cap, 100,000 by default), and start-up time to the first
-answered request.
+Each server answers a short warm-up first (imports and caches that the first requests fill are not what a
+benchmark should time). A run that used up its requests before the time was over is void (wrk would divide
+by the whole duration) and is repeated with more.
+
+Printed: throughput and its ratio to the bare handler, p50/p99 latency and their ratio to the bare handler's,
+server CPU per request (while wrk ran, including the deliveries the sends cause), resident memory with
+100,000 stored messages and after half as many again (the store keeps --store-cap, 100,000 by default), and
+start-up time to the first answered request.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 #: requests written for the bare handler per second of a run (it answers ~25,000/s at c=50 on 2 cores)
 BARE_RATE_GUESS = {1: 15_000, 50: 45_000}
 MEMORY_MESSAGES = 100_000
+WARM_UP = 2_000     # requests sent to each fresh server before it is measured
 
 
 @dataclass
@@ -106,8 +110,10 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_wrk(port: int, workload: str, connections: int, duration: float, count: int) -> dict[str, float]:
-    """wrk over `count` pre-signed requests; `exhausted` says it ran out of them before the time was over."""
+def run_wrk(port: int, workload: str, connections: int, duration: float, count: int,
+            server_pid: int | None = None) -> dict[str, float]:
+    """wrk over `count` pre-signed requests; `exhausted` says it ran out of them before the time was over, and
+    `cpu_s` is the CPU time `server_pid` used while wrk ran."""
     threads = 1 if connections == 1 else 2
     with tempfile.NamedTemporaryFile(suffix=".req", delete=False) as tmp:
         path = tmp.name
@@ -115,9 +121,11 @@ def run_wrk(port: int, workload: str, connections: int, duration: float, count: 
         write(path, workload, f"127.0.0.1:{port}", count)
         env = {**os.environ, "REQUESTS_FILE": path, "WRK_THREADS": str(threads)}
         seconds = f"-d{max(1, round(duration))}s"
+        before = cpu_ticks(server_pid) if server_pid else 0
         out = subprocess.run(pinned(["wrk", f"-t{threads}", f"-c{connections}", seconds, "--latency",
                                      "-s", str(HERE / "replay.lua"), f"http://127.0.0.1:{port}/"], "1"),
                              env=env, capture_output=True, text=True, check=True).stdout
+        cpu_s = (cpu_ticks(server_pid) - before) / CLK_TCK if server_pid else 0.0
     finally:
         os.unlink(path)
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
@@ -125,7 +133,7 @@ def run_wrk(port: int, workload: str, connections: int, duration: float, count: 
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "requests": requests,
             "non_2xx": int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0,
             "p50_ms": _ms(latency["50"]), "p99_ms": _ms(latency["99"]),
-            "exhausted": requests >= count - threads}
+            "exhausted": requests >= count - threads, "cpu_s": cpu_s}
 
 
 def measure(target: str, workload: str, connections: int, duration: float, count: int) -> Result:
@@ -133,14 +141,13 @@ def measure(target: str, workload: str, connections: int, duration: float, count
         port = free_port()
         proc, _ = start(target, port)
         try:
-            before = cpu_ticks(proc.pid)
-            stats = run_wrk(port, workload, connections, duration, count)
-            used = (cpu_ticks(proc.pid) - before) / CLK_TCK
+            run_wrk(port, workload, connections, 1, WARM_UP)    # first-request imports and caches, not measured
+            stats = run_wrk(port, workload, connections, duration, count, proc.pid)
         finally:
             stop(proc)
         if not stats["exhausted"]:
             return Result(workload, target, connections, stats["rps"], stats["p50_ms"], stats["p99_ms"],
-                          used / max(stats["requests"], 1) * 1e6, stats["non_2xx"], stats["requests"])
+                          stats["cpu_s"] / max(stats["requests"], 1) * 1e6, stats["non_2xx"], stats["requests"])
         count *= 2
         print(f"  {workload} c={connections} {target}: ran out of requests, again with {count:,}", file=sys.stderr)
     raise RuntimeError(f"{workload} c={connections} {target}: still out of requests at {count:,}")
