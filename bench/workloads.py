@@ -91,10 +91,11 @@ WORKLOADS: dict[str, Callable[[str, int, float], str]] = {
 }
 
 
-def write(path: str, workload: str, host: str, count: int) -> None:
+def write(path: str, workload: str, host: str, count: int, first: int = 0) -> None:
+    """`count` requests numbered from `first` (the number picks the phone: other numbers, other phones)."""
     build = WORKLOADS[workload]
     now = time.time()
     with open(path, "w", encoding="utf-8", newline="") as out:
-        for i in range(count):
+        for i in range(first, first + count):
             out.write(build(host, i, now))
             out.write("\0")
