@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 
 from aiohttp import web
 
@@ -59,14 +60,15 @@ def build_app(settings: Settings, backend: Backend | None = None) -> web.Applica
     observed = setup_ops(app, settings, backend)   # metrics, request log, TLS, --db state: before catch-alls
 
     @observed
-    async def root(request: web.Request) -> web.StreamResponse:
-        # Cheap dispatch on every request: Alibaba names its action, 1oc its module (or is called by host).
+    def root(request: web.Request) -> Awaitable[web.StreamResponse]:
+        # Cheap dispatch on every request: Alibaba names its action, 1oc its module (or is called by host). It
+        # hands over the chosen gateway's coroutine rather than awaiting it: one coroutine layer less per request.
         query = request.query
         if "x-acs-action" in request.headers or "Action" in query:
-            return await aliyun.handle(request)
+            return aliyun.handle(request)
         if "module" in query or request.headers.get("Host", "").lower().startswith(onecloud.HOST):
-            return await onecloud_gateway.handle(request)
-        return await aliyun.handle(request)
+            return onecloud_gateway.handle(request)
+        return aliyun.handle(request)
 
     app.router.add_route("*", "/", root)
 

@@ -93,11 +93,11 @@ class Authenticator:
                                 f"Signature algorithm {auth.algorithm} is not supported; use {sig.ACS3_ALGORITHM}.")
         token = req.header("x-acs-security-token")
         required = (*ACS3_REQUIRED_SIGNED, "x-acs-security-token") if token else ACS3_REQUIRED_SIGNED
-        unsigned = [h for h in required if h not in auth.signed_headers]
-        if unsigned:
-            raise gateway_error("IncompleteSignature", f"SignedHeaders must include {', '.join(unsigned)}.")
-        absent = [h for h in auth.signed_headers if h not in req.headers]
-        if absent:
+        if not req.headers.keys() >= set(auth.signed_headers) >= set(required):
+            unsigned = [h for h in required if h not in auth.signed_headers]
+            if unsigned:
+                raise gateway_error("IncompleteSignature", f"SignedHeaders must include {', '.join(unsigned)}.")
+            absent = [h for h in auth.signed_headers if h not in req.headers]
             raise gateway_error("IncompleteSignature", f"Signed header(s) {', '.join(absent)} are not in the request.")
         account, secret, sts = self._credentials(auth.credential, token)
         self._check_fresh(req.header("x-acs-date") or "")

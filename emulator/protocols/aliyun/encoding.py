@@ -17,8 +17,8 @@ _UNRESERVED = re.compile(r"[A-Za-z0-9\-_.~]*")
 
 
 def enc(value: str) -> str:
-    if _UNRESERVED.fullmatch(value):
-        return value     # ids, numbers, codes: most parameters need no encoding at all
+    if value.isascii() and (value.isalnum() or _UNRESERVED.fullmatch(value)):
+        return value     # names, ids, numbers, codes: most parameters need no encoding at all
     return value.encode("utf-8", "surrogatepass").decode("latin-1").translate(_BYTE_TO_TEXT)
 
 

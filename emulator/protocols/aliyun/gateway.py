@@ -81,7 +81,7 @@ class AliyunGateway:
                 raise EmulatorError(chosen.code, decision.message or chosen.message, status=chosen.status)
             ctx = ActionContext(backend, product, call, account, principal, request_id, params,
                                 limit_overrides=decision.limits)
-            fields = await spec.handler(ctx)
+            fields = spec.handler(ctx)
             note(request, product.code, action, phones, "OK", fields.get("BizId"), request_id)
             return envelope.respond(envelope.success_body(fields, request_id), request_id, trace_id)
         except EmulatorError as error:

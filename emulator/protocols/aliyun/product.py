@@ -6,7 +6,7 @@ A product folder (`providers/dysms`, `providers/dypns`) builds one `AliyunProduc
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +62,9 @@ class ActionContext:
         return default if value is None else value.lower() in _TRUE
 
 
-Handler = Callable[[ActionContext], Awaitable[dict[str, Any]]]
+#: An action is a plain function, not a coroutine: nothing between its checks and what it records can
+#: interleave with another request, so limits and balances hold under any concurrency by construction.
+Handler = Callable[[ActionContext], dict[str, Any]]
 Addressees = Callable[[Mapping[str, str]], tuple[str, ...]]
 
 

@@ -46,7 +46,7 @@ SUCCESS = {"Code": "OK", "Message": "成功", "Success": True, "AccessDeniedDeta
 
 # SendSmsVerifyCode -------------------------------------------------------------------------------------
 
-async def send_sms_verify_code(ctx: ActionContext) -> dict[str, Any]:
+def send_sms_verify_code(ctx: ActionContext) -> dict[str, Any]:
     _require_function(ctx)
     scope = _scope(ctx)
     phone = scope[3]
@@ -112,7 +112,7 @@ async def send_sms_verify_code(ctx: ActionContext) -> dict[str, Any]:
 
 # CheckSmsVerifyCode ------------------------------------------------------------------------------------
 
-async def check_sms_verify_code(ctx: ActionContext) -> dict[str, Any]:
+def check_sms_verify_code(ctx: ActionContext) -> dict[str, Any]:
     _require_function(ctx)
     scope = _scope(ctx)
     case_policy = _ranged(ctx, "CaseAuthPolicy", 1, range(1, 3))
@@ -123,7 +123,7 @@ async def check_sms_verify_code(ctx: ActionContext) -> dict[str, Any]:
 
 # GetSmsAuthTokens --------------------------------------------------------------------------------------
 
-async def get_sms_auth_tokens(ctx: ActionContext) -> dict[str, Any]:
+def get_sms_auth_tokens(ctx: ActionContext) -> dict[str, Any]:
     os_type = {"android": "Android", "ios": "iOS"}.get(ctx.params["OsType"].lower())
     if os_type is None:
         raise ctx.error("INVALID_PARAMETERS", f"parameter is not valid: OsType {ctx.params['OsType'][:20]!r} "

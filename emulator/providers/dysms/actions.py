@@ -33,7 +33,7 @@ SEND_STATUS = {"waiting": 1, "failed": 2, "delivered": 3}
 QUERY_DAYS = 30
 
 
-async def send_sms(ctx: ActionContext) -> dict[str, Any]:
+def send_sms(ctx: ActionContext) -> dict[str, Any]:
     phones = parse_numbers(ctx, split_numbers(ctx.params["PhoneNumbers"]), limit=1000)
     sign = check_sign(ctx, ctx.params["SignName"])
     template = check_template(ctx, ctx.params["TemplateCode"], TEXT_TYPES, sign)
@@ -45,7 +45,7 @@ async def send_sms(ctx: ActionContext) -> dict[str, Any]:
     return {**OK, "BizId": biz_id}
 
 
-async def send_batch_sms(ctx: ActionContext) -> dict[str, Any]:
+def send_batch_sms(ctx: ActionContext) -> dict[str, Any]:
     numbers = _string_list(ctx, "PhoneNumberJson")
     signs = _string_list(ctx, "SignNameJson")
     raw_params = json_value(ctx, "TemplateParamJson", ctx.get("TemplateParamJson"))
@@ -75,7 +75,7 @@ def _string_list(ctx: ActionContext, name: str) -> list[str]:
     return [str(v) for v in value]
 
 
-async def query_send_details(ctx: ActionContext) -> dict[str, Any]:
+def query_send_details(ctx: ActionContext) -> dict[str, Any]:
     phone = parse_phone(ctx.params["PhoneNumber"])
     if phone is None:
         raise ctx.error("isv.MOBILE_NUMBER_ILLEGAL", f"非法手机号: {ctx.params['PhoneNumber'][:32]}")
@@ -114,7 +114,7 @@ async def query_send_details(ctx: ActionContext) -> dict[str, Any]:
     return {**OK, "TotalCount": len(found), "SmsSendDetailDTOs": {"SmsSendDetailDTO": details}}
 
 
-async def send_card_sms(ctx: ActionContext) -> dict[str, Any]:
+def send_card_sms(ctx: ActionContext) -> dict[str, Any]:
     if not ctx.account.function_on("card_sms"):
         raise ctx.error("ForbiddenAction")
     try:
@@ -168,7 +168,7 @@ async def send_card_sms(ctx: ActionContext) -> dict[str, Any]:
     return {"Code": "OK", "Success": True, "Data": data}
 
 
-async def check_mobiles_card_support(ctx: ActionContext) -> dict[str, Any]:
+def check_mobiles_card_support(ctx: ActionContext) -> dict[str, Any]:
     check_template(ctx, ctx.params["TemplateCode"], frozenset({"card"}))
     try:
         objects = object_list(ctx.params, "Mobiles")
@@ -183,7 +183,7 @@ async def check_mobiles_card_support(ctx: ActionContext) -> dict[str, Any]:
     return {"Code": "OK", "Success": True, "Data": {"queryResult": results}}
 
 
-async def query_send_statistics(ctx: ActionContext) -> dict[str, Any]:
+def query_send_statistics(ctx: ActionContext) -> dict[str, Any]:
     try:
         start = datetime.strptime(ctx.params["StartDate"], "%Y%m%d").date()
         end = datetime.strptime(ctx.params["EndDate"], "%Y%m%d").date()
@@ -226,7 +226,7 @@ _AUDIT = {"pending": "AUDIT_STATE_INIT", "approved": "AUDIT_STATE_PASS", "reject
           "disabled": "AUDIT_SATE_CANCEL"}
 
 
-async def query_sms_template(ctx: ActionContext) -> dict[str, Any]:
+def query_sms_template(ctx: ActionContext) -> dict[str, Any]:
     code = ctx.params["TemplateCode"]
     template = ctx.backend.fixtures.template(PROVIDER, code)
     if template is None:
@@ -236,7 +236,7 @@ async def query_sms_template(ctx: ActionContext) -> dict[str, Any]:
             "Reason": "", "CreateDate": template.created}
 
 
-async def query_sms_template_list(ctx: ActionContext) -> dict[str, Any]:
+def query_sms_template_list(ctx: ActionContext) -> dict[str, Any]:
     page, size = _paging(ctx)
     templates = [t for (p, _), t in ctx.backend.fixtures.templates.items() if p == PROVIDER]
     rows = [{"TemplateCode": t.code, "TemplateName": t.name, "TemplateContent": t.content,
@@ -247,7 +247,7 @@ async def query_sms_template_list(ctx: ActionContext) -> dict[str, Any]:
             "SmsTemplateList": rows[(page - 1) * size: page * size]}
 
 
-async def query_sms_sign(ctx: ActionContext) -> dict[str, Any]:
+def query_sms_sign(ctx: ActionContext) -> dict[str, Any]:
     name = ctx.params["SignName"]
     sign = ctx.backend.fixtures.sign(PROVIDER, name)
     if sign is None:
@@ -256,7 +256,7 @@ async def query_sms_sign(ctx: ActionContext) -> dict[str, Any]:
             "CreateDate": sign.created}
 
 
-async def query_sms_sign_list(ctx: ActionContext) -> dict[str, Any]:
+def query_sms_sign_list(ctx: ActionContext) -> dict[str, Any]:
     page, size = _paging(ctx)
     signs = [s for (p, _), s in ctx.backend.fixtures.signs.items() if p == PROVIDER]
     rows = [{"SignName": s.name, "AuditStatus": _AUDIT[s.status],
