@@ -116,3 +116,26 @@ def scenario(emulator: EmulatorServer) -> Iterator[Any]:
 
     yield load
     admin(emulator, "DELETE", "/_emulator/scenario")
+
+
+def assert_state_consistent(server: EmulatorServer, initial_balance: int = 100_000) -> None:
+    """Invariants that hold however requests went: what a fuzzer checks after every example. Assumes only the
+    default account sent (its fixture balance is `initial_balance`) since the last reset."""
+    from emulator.core.messages import STATUSES
+
+    def check() -> None:
+        backend = server.backend
+        stored = list(backend.messages.all())
+        ids = [m.id for m in stored]
+        assert ids == sorted(set(ids)), "message ids repeat or are out of order"
+        assert all(m.status in STATUSES and m.provider in ("dysms", "dypns", "onecloud") for m in stored)
+        assert all(backend.accounts.get(m.account) is not None for m in stored)
+        waiting = {m.id for m in stored if m.status == "waiting"}
+        scheduled = [job.payload["message"] for job in backend.scheduler.pending("deliver")]
+        assert sorted(scheduled) == sorted(waiting), "a waiting message without exactly one delivery job"
+        account = backend.accounts.default()
+        if account.balance is not None:
+            spent = sum(m.segments for m in stored if m.account == account.name)
+            assert account.balance == initial_balance - spent, "the balance does not match what was stored"
+
+    server.call(check)

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from emulator.server import EmulatorServer
 from emulator.settings import Settings
-from tests.conftest import admin, advance, messages
+from tests.conftest import admin, advance, assert_state_consistent, messages
+from tests.rawhttp import build_request, send_raw
 
 SECRET = "testappsecret"
 MID = re.compile(r"^[0-9A-F]{16}$")
@@ -369,3 +370,31 @@ def test_arbitrary_parameters_always_get_the_json_shape(emulator, params, secret
         answer = json.loads(resp.read())
     assert set(answer) == {"code", "msg", "mid"} and isinstance(answer["code"], int)
     assert (answer["code"] == 200) == bool(MID.match(answer["mid"]))
+    assert_state_consistent(emulator)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]),
+       phone=st.sampled_from(["13912345678", "+8613912345679", "13800000003", "139", ""]),
+       form=st.dictionaries(st.sampled_from(["mobphone", "code", "smstemplate", "returnurl", "module"]),
+                            st.text(max_size=40), max_size=4),
+       content_type=st.sampled_from(["application/x-www-form-urlencoded", "application/json", "text/plain", ""]),
+       raw=st.binary(max_size=80))
+def test_any_method_and_body_gets_the_json_shape_and_leaves_the_state_consistent(emulator, method, phone, form,
+                                                                                content_type, raw):
+    """A valid send's query with a method, a form body, or bytes of any kind: always HTTP 200 and the gateway's
+    JSON, a message stored exactly when the answer is code 200, and the state's invariants intact."""
+    before = emulator.call(lambda: len(emulator.backend.messages))
+    body = urlencode(form).encode() + (b"&" + raw if raw else b"")
+    headers = [("Host", "sms.1oc.cn"), ("Authorization", SECRET), ("Content-Length", str(len(body)))]
+    if content_type:
+        headers.append(("Content-Type", content_type))
+    target = "/?" + urlencode({"module": "sms", "file": "send", "action": "send", "mobphone": phone, "code": "1234",
+                               "smstemplate": "1001"})
+    response = send_raw(emulator.host, emulator.port, build_request(method, target, headers, body))
+    assert response.status == 200
+    answer = response.json()
+    assert set(answer) == {"code", "msg", "mid"}
+    stored = emulator.call(lambda: len(emulator.backend.messages)) - before
+    assert stored == (1 if answer["code"] == 200 else 0), answer
+    assert_state_consistent(emulator)
