@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
 
 from emulator.core.clock import VirtualClock
 from emulator.core.scheduler import Scheduler
@@ -32,38 +35,38 @@ async def test_jobs_run_in_due_order_whatever_order_they_were_scheduled_in():
     assert [j.payload["name"] for j in scheduler.pending("job")] == ["c", "d"]
 
 
-async def test_a_job_due_sooner_than_the_one_the_loop_sleeps_for_runs_on_time():
+@pytest.fixture
+async def running() -> AsyncIterator[tuple[VirtualClock, Scheduler, list[str]]]:
+    """A scheduler whose loop runs (sleeping until the next job is due), with what its jobs ran."""
     clock = VirtualClock()
     scheduler = Scheduler(clock)
     ran = _recording(scheduler)
     scheduler.start()
-    try:
-        scheduler.schedule(clock.now() + 3600, "job", {"name": "later"})
-        await asyncio.sleep(0.02)                   # the loop now sleeps for an hour
-        scheduler.schedule(clock.now() + 0.05, "job", {"name": "soon"})
-        scheduler.schedule(clock.now() + 1800, "job", {"name": "between"})   # no reason to wake it
-        for _ in range(100):
-            if ran:
-                break
-            await asyncio.sleep(0.01)
-        assert ran == ["soon"]
-    finally:
-        await scheduler.stop()
+    yield clock, scheduler, ran
+    await scheduler.stop()
 
 
-async def test_moving_the_clock_wakes_the_loop_for_what_became_due():
-    clock = VirtualClock()
-    scheduler = Scheduler(clock)
-    ran = _recording(scheduler)
-    scheduler.start()
-    try:
-        scheduler.schedule(clock.now() + 600, "job", {"name": "in ten minutes"})
-        await asyncio.sleep(0.02)
-        clock.advance(601)
-        for _ in range(100):
-            if ran:
-                break
-            await asyncio.sleep(0.01)
-        assert ran == ["in ten minutes"]
-    finally:
-        await scheduler.stop()
+async def _until_something_ran(ran: list[str]) -> None:
+    for _ in range(100):
+        if ran:
+            return
+        await asyncio.sleep(0.01)
+
+
+async def test_a_job_due_sooner_than_the_one_the_loop_sleeps_for_runs_on_time(running):
+    clock, scheduler, ran = running
+    scheduler.schedule(clock.now() + 3600, "job", {"name": "later"})
+    await asyncio.sleep(0.02)                   # the loop now sleeps for an hour
+    scheduler.schedule(clock.now() + 0.05, "job", {"name": "soon"})
+    scheduler.schedule(clock.now() + 1800, "job", {"name": "between"})   # no reason to wake it
+    await _until_something_ran(ran)
+    assert ran == ["soon"]
+
+
+async def test_moving_the_clock_wakes_the_loop_for_what_became_due(running):
+    clock, scheduler, ran = running
+    scheduler.schedule(clock.now() + 600, "job", {"name": "in ten minutes"})
+    await asyncio.sleep(0.02)
+    clock.advance(601)
+    await _until_something_ran(ran)
+    assert ran == ["in ten minutes"]
