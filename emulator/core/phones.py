@@ -30,7 +30,8 @@ def parse_phone(raw: str) -> Phone | None:
     """Parse one number; None when it cannot be a phone number at all.
 
     Cached (a `Phone` is immutable): a request parses its numbers more than once, and a test suite sends to
-    the same few numbers over and over."""
+    the same few numbers over and over.
+    """
     return _parse_cached(raw) if len(raw) <= _CACHED_LENGTH else _parse(raw)
 
 

@@ -30,8 +30,10 @@ class Principal(NamedTuple):
 
 @lru_cache(maxsize=256)
 def parse_timestamp(value: str) -> float | None:
-    """Epoch seconds of a `yyyy-MM-ddTHH:mm:ssZ` stamp, or None. Cached: SDK stamps have one-second
-    resolution, so concurrent clients send the same few strings over and over."""
+    """Epoch seconds of a `yyyy-MM-ddTHH:mm:ssZ` stamp, or None.
+
+    Cached: SDK stamps have one-second resolution, so concurrent clients send the same few strings over and over.
+    """
     match = _TIMESTAMP.fullmatch(value)
     if not match:
         return None
