@@ -44,6 +44,30 @@ rules:
     assert onecloud(emulator, send_query(smstemplate="1002"))[1]["code"] == 500
 
 
+def test_sign_matches_any_sign_of_a_batch_and_the_sign_of_a_1oc_template(scenario, dysms, emulator):
+    import json
+
+    from alibabacloud_dysmsapi20170525 import models as m
+
+    scenario("""
+rules:
+  - {match: {provider: dysms, sign: 阿里云短信测试}, then: {error: SYSTEM_ERROR}}
+  - {match: {provider: onecloud, sign: 云通讯, params: {code: "9999"}}, then: {error: SYSTEM_ERROR}}
+""")
+
+    def batch(*signs: str) -> str:
+        phones = [f"1390000071{i}" for i in range(len(signs))]
+        return dysms.send_batch_sms(m.SendBatchSmsRequest(
+            phone_number_json=json.dumps(phones), sign_name_json=json.dumps(signs, ensure_ascii=False),
+            template_code="SMS_900000001", template_param_json=json.dumps([{"order": "A", "days": "1"}] * len(signs)),
+        )).body.code
+
+    assert batch("驴游", "阿里云短信测试") == ERR              # any of the batch's signs
+    assert batch("驴游", "驴游") == "OK"
+    assert onecloud(emulator, send_query(code="9999"))[1]["code"] == 500     # 1001's text is 【云通讯】...
+    assert onecloud(emulator, send_query(code="1234"))[1]["code"] == 200
+
+
 def test_account_matches_the_account_name_the_access_key_or_the_app_secret(scenario, emulator):
     status, created = admin(emulator, "POST", "/_emulator/accounts", {"name": "scenario-other"})
     assert status in (200, 201), created

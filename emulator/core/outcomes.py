@@ -22,7 +22,7 @@ class Call:
     account: str
     credential: str | None = None    # AccessKeyId or AppSecret used
     phones: tuple[str, ...] = ()     # canonical numbers the call addresses
-    sign: str | None = None
+    signs: tuple[str, ...] = ()      # the sign names it sends with (SendBatchSms: one per number)
     template: str | None = None
     received_at: float = 0.0
     #: the policy's memo of its evaluation of this call, so the per-number questions it answers after

@@ -97,7 +97,7 @@ class Match:
             return False
         if self.phones is not None and not any(self.phones(p) for p in call.phones):
             return False
-        if self.signs is not None and not self.signs(call.sign):
+        if self.signs is not None and not any(self.signs(s) for s in call.signs):
             return False
         if self.templates is not None and not self.templates(call.template):
             return False

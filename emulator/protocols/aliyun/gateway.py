@@ -66,7 +66,7 @@ class AliyunGateway:
             phones = spec.phones(params) if spec.phones else ()
             call = Call(provider=product.code, action=action, params=params, account=account.name,
                         credential=principal.access_key_id, phones=phones,
-                        sign=params.get(spec.sign_param) if spec.sign_param else None,
+                        signs=spec.signs(params) if spec.signs else (),
                         template=params.get(spec.template_param) if spec.template_param else None,
                         received_at=now)
             decision = backend.policy.decide(call)

@@ -14,6 +14,7 @@ from emulator.core.accounts import Account
 from emulator.core.backend import Backend
 from emulator.core.errors import EmulatorError, ErrorTable
 from emulator.core.outcomes import Call
+from emulator.core.phones import parse_phone
 from emulator.protocols.aliyun.auth import Principal
 from emulator.protocols.aliyun.errors import invalid, missing
 
@@ -68,14 +69,41 @@ Handler = Callable[[ActionContext], dict[str, Any]]
 Addressees = Callable[[Mapping[str, str]], tuple[str, ...]]
 
 
+def given(name: str) -> Addressees:
+    """The value of parameter `name` as a one-item tuple, or none when it is absent or empty."""
+
+    def value_of(params: Mapping[str, str]) -> tuple[str, ...]:
+        value = params.get(name)
+        return (value,) if value else ()
+
+    return value_of
+
+
+def numbers_in(name: str) -> Addressees:
+    """The numbers in parameter `name` (comma-separated), canonical where they parse, so scenario rules for
+    `13800000001` also match `+8613800000001`; the handler validates them properly."""
+
+    def numbers(params: Mapping[str, str]) -> tuple[str, ...]:
+        found = []
+        for raw in (params.get(name) or "").split(","):
+            raw = raw.strip()
+            if raw:
+                phone = parse_phone(raw)
+                found.append(phone.number if phone else raw)
+        return tuple(found)
+
+    return numbers
+
+
 @dataclass(frozen=True)
 class ActionSpec:
     name: str
     handler: Handler
     params: tuple[Param, ...] = ()
-    #: the numbers a call addresses, for scenario matching (parsed leniently; the handler validates)
+    #: the numbers a call addresses and the signs it uses, for scenario matching (parsed leniently; the
+    #: handler validates)
     phones: Addressees | None = None
-    sign_param: str | None = None
+    signs: Addressees | None = None
     template_param: str | None = None
 
     def check(self, params: Mapping[str, str]) -> None:

@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from emulator.core.phones import parse_phone
-from emulator.protocols.aliyun.product import ActionSpec, AliyunProduct, Param
+from emulator.protocols.aliyun.product import ActionSpec, AliyunProduct, Param, given, numbers_in
 from emulator.providers.dypns import actions
 from emulator.providers.dypns.errors import DYPNS_ERRORS
-
-
-def _phone(params: Mapping[str, str]) -> tuple[str, ...]:
-    """The addressed number, canonical when it parses, so scenario rules match `13800000001` and `+86...`."""
-    raw = params.get("PhoneNumber")
-    if not raw:
-        return ()
-    phone = parse_phone(raw)
-    return (phone.number if phone else raw,)
 
 
 def build() -> AliyunProduct:
@@ -31,16 +19,16 @@ def build() -> AliyunProduct:
          Param("CodeLength", kind="int"), Param("ValidTime", kind="int"), Param("DuplicatePolicy", kind="int"),
          Param("Interval", kind="int"), Param("CodeType", kind="int"), Param("ReturnVerifyCode", kind="bool"),
          Param("AutoRetry", kind="int")),
-        phones=_phone, sign_param="SignName", template_param="TemplateCode"))
+        phones=numbers_in("PhoneNumber"), signs=given("SignName"), template_param="TemplateCode"))
     product.action(ActionSpec(
         "CheckSmsVerifyCode", actions.check_sms_verify_code,
         (Param("PhoneNumber", True), Param("VerifyCode", True), Param("SchemeName"), Param("CountryCode"),
          Param("OutId"), Param("CaseAuthPolicy", kind="int")),
-        phones=_phone))
+        phones=numbers_in("PhoneNumber")))
     product.action(ActionSpec(
         "GetSmsAuthTokens", actions.get_sms_auth_tokens,
         (Param("OsType", True), Param("SceneCode", True), Param("SmsTemplateCode", True),
          Param("Expire", True, "int"), Param("SignName"), Param("PackageName"), Param("BundleId"),
          Param("SmsCodeExpire", kind="int")),
-        sign_param="SignName", template_param="SmsTemplateCode"))
+        signs=given("SignName"), template_param="SmsTemplateCode"))
     return product

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from emulator.protocols.aliyun.product import ActionSpec, AliyunProduct, Param
+from emulator.protocols.aliyun.product import ActionSpec, AliyunProduct, Param, given, numbers_in
 from emulator.providers.dysms import actions
 from emulator.providers.dysms.errors import DYSMS_ERRORS
-from emulator.providers.dysms.params import phones_of_batch, phones_of_card, phones_of_card_check, phones_of_send_sms
-
-
-def _phone(params):
-    return (params["PhoneNumber"],) if params.get("PhoneNumber") else ()
+from emulator.providers.dysms.params import (
+    phones_of_batch,
+    phones_of_card,
+    phones_of_card_check,
+    signs_of_batch,
+)
 
 
 def build() -> AliyunProduct:
@@ -19,22 +20,22 @@ def build() -> AliyunProduct:
         "SendSms", actions.send_sms,
         (Param("PhoneNumbers", True), Param("SignName", True), Param("TemplateCode", True),
          Param("TemplateParam"), Param("SmsUpExtendCode"), Param("OutId")),
-        phones=phones_of_send_sms, sign_param="SignName", template_param="TemplateCode"))
+        phones=numbers_in("PhoneNumbers"), signs=given("SignName"), template_param="TemplateCode"))
     product.action(ActionSpec(
         "SendBatchSms", actions.send_batch_sms,
         (Param("PhoneNumberJson", True), Param("SignNameJson", True), Param("TemplateCode", True),
          Param("TemplateParamJson"), Param("SmsUpExtendCodeJson"), Param("OutId")),
-        phones=phones_of_batch, template_param="TemplateCode"))
+        phones=phones_of_batch, signs=signs_of_batch, template_param="TemplateCode"))
     product.action(ActionSpec(
         "QuerySendDetails", actions.query_send_details,
         (Param("PhoneNumber", True), Param("SendDate", True), Param("PageSize", True, "int"),
          Param("CurrentPage", True, "int"), Param("BizId")),
-        phones=_phone))
+        phones=numbers_in("PhoneNumber")))
     product.action(ActionSpec(
         "SendCardSms", actions.send_card_sms,
         (Param("CardTemplateCode", True), Param("SignName", True), Param("FallbackType"),
          Param("SmsTemplateCode"), Param("DigitalTemplateCode"), Param("OutId")),
-        phones=phones_of_card, sign_param="SignName", template_param="CardTemplateCode"))
+        phones=phones_of_card, signs=given("SignName"), template_param="CardTemplateCode"))
     product.action(ActionSpec(
         "CheckMobilesCardSupport", actions.check_mobiles_card_support, (Param("TemplateCode", True),),
         phones=phones_of_card_check, template_param="TemplateCode"))

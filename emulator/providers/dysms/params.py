@@ -18,16 +18,21 @@ def split_numbers(value: str) -> list[str]:
     return [p.strip() for p in value.split(",") if p.strip()]
 
 
-def phones_of_send_sms(params: Mapping[str, str]) -> tuple[str, ...]:
-    return _canonical(split_numbers(params.get("PhoneNumbers", "")))
-
-
 def phones_of_batch(params: Mapping[str, str]) -> tuple[str, ...]:
     try:
         numbers = json.loads(params.get("PhoneNumberJson", "[]"))
     except ValueError:
         return ()
     return _canonical([str(n) for n in numbers]) if isinstance(numbers, list) else ()
+
+
+def signs_of_batch(params: Mapping[str, str]) -> tuple[str, ...]:
+    """SendBatchSms's signs, one per number (a scenario's `sign` holds when any of them matches)."""
+    try:
+        signs = json.loads(params.get("SignNameJson", "[]"))
+    except ValueError:
+        return ()
+    return tuple(str(s) for s in signs) if isinstance(signs, list) else ()
 
 
 def phones_of_card(params: Mapping[str, str]) -> tuple[str, ...]:

@@ -85,9 +85,11 @@ class OneCloudGateway:
         if not template_id:
             raise _error("412", "短信模板不存在: smstemplate is empty")
         lenient = parse_phone(raw_phone)
+        text = backend.fixtures.onecloud_templates.get(template_id)
+        sign = _SIGN.match(text) if text else None      # 1oc's sign is part of the template's text
         call = Call(provider=PROVIDER, action=ACTION, params=params, account=account.name,
                     credential=account.onecloud_secret, phones=(lenient.number if lenient else raw_phone,),
-                    template=template_id, received_at=now)
+                    signs=(sign.group(1),) if sign else (), template=template_id, received_at=now)
         decision = backend.policy.decide(call)
         if decision.latency:
             await asyncio.sleep(decision.latency)
@@ -101,7 +103,6 @@ class OneCloudGateway:
         phone = parse_mainland(raw_phone)
         if phone is None:
             raise _error("411", f"手机号码格式错误: {raw_phone[:32]}")
-        text = backend.fixtures.onecloud_templates.get(template_id)
         if text is None:
             raise _error("412", f"短信模板不存在: {template_id[:32]}")
         code = params.get("code", "").strip()
@@ -121,8 +122,7 @@ class OneCloudGateway:
         # Nothing awaits between the balance check and the charge: concurrent sends cannot overspend.
         backend.accounts.charge(account, cost)
         mid = backend.ids.mid()
-        sign = _SIGN.match(content)
-        accept_message(backend, call, phone=phone.number, content=content, sign=sign.group(1) if sign else None,
+        accept_message(backend, call, phone=phone.number, content=content, sign=call.signs[0] if call.signs else None,
                        template=template_id, params={"code": code} if code else {}, biz_id=mid, out_id=None,
                        request_id=mid, verification=False, success_code=DELIVERED, failure_code=DEFAULT_FAILURE,
                        extra={"return_url": return_url} if return_url else None)
