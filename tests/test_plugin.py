@@ -272,3 +272,44 @@ def test_the_readme_example_runs_as_written(pytester):
     assert "def test_" in example and len(example.strip().splitlines()) <= 10
     pytester.makepyfile(test_readme=example)
     run(pytester).assert_outcomes(passed=1)
+
+
+# Over HTTPS ----------------------------------------------------------------------------------------------
+
+HTTPS_TEST = '''
+from aliyunsdkcore.request import CommonRequest
+
+def test_https_with_every_client(sms_emulator):
+    assert sms_emulator.url.startswith("https://") and sms_emulator.ca
+    legacy = CommonRequest(domain=sms_emulator.endpoint, version="2017-05-25", action_name="QuerySmsSignList")
+    legacy.set_protocol_type("https")
+    legacy.set_method("POST")
+    assert b'"Code":"OK"' in sms_emulator.acs_client().do_action_with_exception(legacy)
+''' + USER_TEST
+
+
+def test_an_in_process_https_emulator_is_trusted_without_configuration(pytester):
+    pytester.makeconftest('''
+import pytest
+from emulator.settings import Settings
+
+@pytest.fixture(scope="session")
+def sms_emulator_settings(tmp_path_factory):
+    return Settings(port=0, quiet=True, tls=True, ca_out=str(tmp_path_factory.mktemp("ca") / "ca.pem"))
+''')
+    pytester.makepyfile(test_https=HTTPS_TEST)
+    run(pytester).assert_outcomes(passed=2)
+
+
+def test_a_running_https_emulator_is_trusted_with_its_ca(pytester, tmp_path, monkeypatch):
+    ca = tmp_path / "ca.pem"
+    with EmulatorServer(Settings(port=0, quiet=True, tls=True, ca_out=str(ca))) as running:
+        pytester.makepyfile(test_https=HTTPS_TEST)
+        without = run(pytester, f"--sms-emulator-url={running.url}")
+        without.assert_outcomes(errors=2)
+        without.stdout.fnmatch_lines(["*no SMS emulator answering at https://*--sms-emulator-ca*"])
+        run(pytester, f"--sms-emulator-url={running.url}", f"--sms-emulator-ca={ca}").assert_outcomes(passed=2)
+        monkeypatch.setenv("SMS_EMULATOR_URL", running.url)
+        monkeypatch.setenv("SMS_EMULATOR_CA", str(ca))
+        run(pytester).assert_outcomes(passed=2)
+        assert running.call(lambda: len(running.backend.messages)) == 2

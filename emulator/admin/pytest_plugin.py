@@ -9,7 +9,9 @@ The server runs in-process on a free loopback port, on a background thread (so s
 can use it), once per session - under pytest-xdist once per worker. Every test gets its own account (AccessKey
 pair and 1oc AppSecret) and every helper filters by it, so tests never read each other's messages or codes,
 even when they share one emulator: `--sms-emulator-url URL` (or `SMS_EMULATOR_URL`) points the plugin at one
-already running, e.g. a docker-compose service, instead of starting one.
+already running, e.g. a docker-compose service, instead of starting one. Over HTTPS the helpers and the SDK
+clients they make trust the emulator's CA: the in-process one's by themselves, a running one's when given
+`--sms-emulator-ca FILE` (or `SMS_EMULATOR_CA`; the file `/_emulator/ca.pem` serves).
 
 Helpers talk to the emulator only over its public HTTP API (`/_emulator/openapi.json`), with the standard
 library, so the plugin behaves the same in-process and against a remote service. The official SDKs are
@@ -21,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -34,10 +37,9 @@ import pytest
 from emulator.settings import Settings
 
 ENV_URL = "SMS_EMULATOR_URL"
+ENV_CA = "SMS_EMULATOR_CA"
 PREFIX = "/_emulator"
 DEFAULT_TIMEOUT = 10.0
-#: Requests to the emulator never go through a proxy from the environment: it is local (or a CI service).
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class EmulatorHTTPError(AssertionError):
@@ -67,10 +69,15 @@ class Credentials:
 
 
 class AdminClient:
-    """JSON over HTTP to `/_emulator/`, with the standard library only."""
+    """JSON over HTTP to `/_emulator/`, with the standard library only (trusting `ca`, a PEM file, if given)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, ca: str | None = None) -> None:
         self.url = url.rstrip("/")
+        handlers: list[urllib.request.BaseHandler] = [
+            urllib.request.ProxyHandler({})]   # never a proxy from the environment: the emulator is local
+        if ca:
+            handlers.append(urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=ca)))
+        self._opener = urllib.request.build_opener(*handlers)
 
     def call(self, method: str, path: str, body: Any = None, *, query: dict[str, Any] | None = None,
              timeout: float = 30.0, raw: bytes | None = None, content_type: str = "application/json",
@@ -81,7 +88,7 @@ class AdminClient:
         request = urllib.request.Request(target, data=data, method=method,
                                          headers={"Content-Type": content_type} if data is not None else {})
         try:
-            with _OPENER.open(request, timeout=timeout) as resp:
+            with self._opener.open(request, timeout=timeout) as resp:
                 status, payload = resp.status, resp.read()
         except urllib.error.HTTPError as err:
             status, payload = err.code, err.read()
@@ -97,13 +104,15 @@ class AdminClient:
 class SmsEmulator:
     """One test's view of the emulator: its own account, and helpers that see only that account."""
 
-    def __init__(self, url: str, account: dict[str, Any]) -> None:
+    def __init__(self, url: str, account: dict[str, Any], ca: str | None = None) -> None:
         self.url = url.rstrip("/")
         parsed = urllib.parse.urlsplit(self.url)
         self.protocol = parsed.scheme or "http"
         #: `host:port`, the form the Alibaba SDKs take as `endpoint`
         self.endpoint = parsed.netloc
-        self.admin = AdminClient(self.url)
+        #: the CA (PEM file) the helpers and SDK clients trust over HTTPS; None: the system's
+        self.ca = ca
+        self.admin = AdminClient(self.url, ca)
         self.account: str = account["name"]
         self.credentials = Credentials(self.account, account["access_key_id"], account["access_key_secret"],
                                        account.get("app_secret"))
@@ -122,7 +131,8 @@ class SmsEmulator:
         Config = _sdk("alibabacloud_tea_openapi.models", "alibabacloud-tea-openapi").Config
         settings = {"access_key_id": self.credentials.access_key_id,
                     "access_key_secret": self.credentials.access_key_secret,
-                    "endpoint": self.endpoint, "protocol": self.protocol, **overrides}
+                    "endpoint": self.endpoint, "protocol": self.protocol,
+                    **({"ca": self.ca} if self.ca and self.protocol == "https" else {}), **overrides}
         return Config(**settings)
 
     def dysms_client(self, **config: Any) -> Any:
@@ -136,9 +146,11 @@ class SmsEmulator:
             self.sdk_config(**config))
 
     def acs_client(self, region: str = "cn-hangzhou") -> Any:
-        """The legacy `aliyunsdkcore` `AcsClient`, with Dysmsapi and Dypnsapi routed to the emulator."""
+        """The legacy `aliyunsdkcore` `AcsClient`, with Dysmsapi and Dypnsapi routed to the emulator (over
+        HTTPS the requests made with it need `request.set_protocol_type("https")`, as with the real service)."""
         client = _sdk("aliyunsdkcore.client", "aliyun-python-sdk-core").AcsClient(
-            self.credentials.access_key_id, self.credentials.access_key_secret, region)
+            self.credentials.access_key_id, self.credentials.access_key_secret, region,
+            **({"verify": self.ca} if self.ca and self.protocol == "https" else {}))
         for product in ("Dysmsapi", "Dypnsapi"):
             client.add_endpoint(region, product, self.endpoint)
         return client
@@ -248,9 +260,9 @@ def _sdk(module: str, package: str) -> Any:
         raise ImportError(f"this helper needs the official SDK: pip install {package}") from exc
 
 
-def create_account(url: str, **settings: Any) -> dict[str, Any]:
+def create_account(url: str, ca: str | None = None, **settings: Any) -> dict[str, Any]:
     """A fresh, isolated account on the emulator at `url` (`POST /_emulator/accounts`)."""
-    return AdminClient(url).call("POST", "/accounts", settings, expect=(201,))
+    return AdminClient(url, ca).call("POST", "/accounts", settings, expect=(201,))
 
 
 # pytest wiring -------------------------------------------------------------------------------------------
@@ -261,6 +273,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--sms-emulator-url", default=None, metavar="URL",
                     help=f"use the SMS emulator already running at URL instead of starting one in-process "
                          f"(default: ${ENV_URL})")
+    group.addoption("--sms-emulator-ca", default=None, metavar="FILE",
+                    help=f"the CA to trust for an https URL: the emulator's /_emulator/ca.pem (default: ${ENV_CA})")
 
 
 @pytest.fixture(scope="session")
@@ -270,30 +284,47 @@ def sms_emulator_settings() -> Settings:
     return Settings(port=0, quiet=True)
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    url: str
+    ca: str | None            # the PEM file to trust over HTTPS; None: the system's trust store
+
+
 @pytest.fixture(scope="session")
-def sms_emulator_url(request: pytest.FixtureRequest, sms_emulator_settings: Settings) -> Iterator[str]:
-    """The base URL of the emulator for this session: the one given, or one started here."""
+def sms_emulator_endpoint(request: pytest.FixtureRequest, sms_emulator_settings: Settings) -> Iterator[Endpoint]:
+    """Where the emulator for this session is, and the CA to trust: the one given, or one started here."""
     given = request.config.getoption("--sms-emulator-url") or os.environ.get(ENV_URL)
     if given:
+        ca = request.config.getoption("--sms-emulator-ca") or os.environ.get(ENV_CA) or None
         try:
-            AdminClient(given).call("GET", "/health", timeout=10)
+            AdminClient(given, ca).call("GET", "/health", timeout=10)
         except (OSError, EmulatorHTTPError) as exc:
-            pytest.fail(f"no SMS emulator answering at {given} (--sms-emulator-url / ${ENV_URL}): {exc}",
+            hint = f" (for HTTPS with the emulator's own CA: --sms-emulator-ca / ${ENV_CA})" if not ca else ""
+            pytest.fail(f"no SMS emulator answering at {given} (--sms-emulator-url / ${ENV_URL}): {exc}{hint}",
                         pytrace=False)
-        yield given.rstrip("/")
+        yield Endpoint(given.rstrip("/"), ca)
         return
+    from emulator.ops.setup import TLS_KEY
     from emulator.server import EmulatorServer
 
     server = EmulatorServer(sms_emulator_settings).start()
     try:
-        yield server.url
+        tls = server.app.get(TLS_KEY)
+        yield Endpoint(server.url, str(tls.ca_path) if tls and tls.ca_path else None)
     finally:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def sms_emulator_url(sms_emulator_endpoint: Endpoint) -> str:
+    """The base URL of the emulator for this session."""
+    return sms_emulator_endpoint.url
+
+
 @pytest.fixture
-def sms_emulator(sms_emulator_url: str) -> Iterator[SmsEmulator]:
+def sms_emulator(sms_emulator_endpoint: Endpoint) -> Iterator[SmsEmulator]:
     """The emulator, seen through a fresh account of this test's own (see `SmsEmulator`)."""
-    emulator = SmsEmulator(sms_emulator_url, create_account(sms_emulator_url))
+    url, ca = sms_emulator_endpoint.url, sms_emulator_endpoint.ca
+    emulator = SmsEmulator(url, create_account(url, ca), ca)
     yield emulator
     emulator.close()
