@@ -29,7 +29,8 @@ GATEWAY_KEY: web.AppKey[AliyunGateway] = web.AppKey("aliyun_gateway", AliyunGate
 def build_backend(settings: Settings) -> Backend:
     fixtures = load_fixtures(settings.fixtures)
     engine = build_engine(settings.scenario, settings.seed, fixtures)
-    backend = Backend(fixtures, engine, seed=settings.seed, store_cap=settings.store_cap)
+    backend = Backend(fixtures, engine, seed=settings.seed, store_cap=settings.store_cap,
+                      callback_ca=settings.callback_ca)
     engine.attach(backend)
     return backend
 

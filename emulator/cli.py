@@ -58,6 +58,8 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--key", metavar="PEM", help="the private key of --cert")
     parser.add_argument("--ca-out", metavar="FILE", help="write the generated CA here (default: next to --db, "
                                                          "else a temporary directory); also at /_emulator/ca.pem")
+    parser.add_argument("--callback-ca", metavar="PEM",
+                        help="also trust these CAs for HTTPS report receivers (a test receiver's own CA)")
     parser.add_argument("--db", metavar="FILE", help="keep state (messages, accounts, codes, report queue, clock) "
                                                      "in this SQLite file across restarts")
 
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             return healthcheck.run(settings, args.timeout)
         settings = Settings.from_env().merge(host=args.host, port=args.port, fixtures=args.fixtures,
                                              scenario=args.scenario, seed=args.seed, store_cap=args.store_cap,
-                                             max_body=args.max_body,
+                                             max_body=args.max_body, callback_ca=args.callback_ca,
                                              quiet=args.quiet, log_format=args.log_format, tls=args.tls,
                                              cert=args.cert, key=args.key, ca_out=args.ca_out, db=args.db)
         return asyncio.run(_serve(settings))

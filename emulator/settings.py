@@ -26,6 +26,7 @@ class Settings:
     key: str | None = None             # its PEM private key
     ca_out: str | None = None          # where to write the generated CA (default: next to the db, or a temp dir)
     db: str | None = None              # SQLite file keeping the state across restarts; None = in memory only
+    callback_ca: str | None = None     # PEM file of CAs to trust for HTTPS report receivers, besides the system's
 
     def __post_init__(self) -> None:
         """Values that would start an emulator that cannot work are one clear line at start, not a crash later."""
@@ -35,6 +36,8 @@ class Settings:
             raise ValueError(f"store cap {self.store_cap} (--store-cap, {ENV_PREFIX}STORE_CAP) must be at least 1")
         if self.max_body < 1024:
             raise ValueError(f"max body {self.max_body} (--max-body, {ENV_PREFIX}MAX_BODY) must be at least 1024")
+        if self.callback_ca is not None and not os.path.isfile(self.callback_ca):
+            raise ValueError(f"callback CA {self.callback_ca} (--callback-ca, {ENV_PREFIX}CALLBACK_CA) is not a file")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

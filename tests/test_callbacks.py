@@ -94,6 +94,27 @@ def test_refused_connection_is_recorded_and_retried(emulator):
     assert [a["attempt"] for a in callbacks(emulator)["attempts"]] == [1, 2]
 
 
+def test_an_https_receiver_is_reached_when_its_ca_is_trusted(tmp_path):
+    """A test receiver with a certificate of its own CA: refused by default (as a real platform would), reached
+    once the emulator is told to trust that CA (--callback-ca)."""
+    from emulator.ops.tls import prepare_tls
+
+    material = prepare_tls("127.0.0.1", ca_out=str(tmp_path / "receiver-ca.pem"))
+    receiver = Receiver(tls=material.context).start()
+    try:
+        for trust, delivered in ((None, False), (str(material.ca_path), True)):
+            with EmulatorServer(Settings(port=0, quiet=True, callback_ca=trust)) as server:
+                onecloud(server, send_query(returnurl=f"{receiver.url}/report"))
+                advance(server, 4)
+                [attempt] = callbacks(server)["attempts"]
+                assert attempt["ok"] is delivered, attempt
+                if not delivered:
+                    assert "certificate" in attempt["error"].lower()
+        assert [r.path for r in receiver.requests] == ["/report"]
+    finally:
+        receiver.stop()
+
+
 def test_timeout_is_a_failure_and_retried(emulator, receiver):
     emulator.call(lambda: emulator.backend.callbacks.configure(timeout=0.3))
     receiver.respond("hang")

@@ -29,7 +29,7 @@ RESET_TARGETS = ("messages", "scenario", "all")
 
 class Backend:
     def __init__(self, fixtures: Fixtures, policy: OutcomePolicy, *, seed: int | None = None,
-                 store_cap: int = 100_000) -> None:
+                 store_cap: int = 100_000, callback_ca: str | None = None) -> None:
         self.started_at = time.time()
         self.clock = VirtualClock()
         self.ids = RandomSource(seed)
@@ -40,7 +40,8 @@ class Backend:
         self.messages = MessageStore(cap=store_cap)
         self.scheduler = Scheduler(self.clock)
         self.deliveries = DeliveryService(self.clock, self.messages, self.scheduler)
-        self.callbacks = CallbackDispatcher(self.clock, self.scheduler)   # reports POSTed to applications
+        # reports POSTed to applications (HTTPS receivers may also have certificates from `callback_ca`)
+        self.callbacks = CallbackDispatcher(self.clock, self.scheduler, trust=callback_ca)
         self.limits = SlidingWindowLimiter()
         self.qps = QpsLimiter()
         self.nonces = NonceCache()

@@ -18,6 +18,7 @@ import contextlib
 import json
 import logging
 import re
+import ssl
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -88,8 +89,17 @@ class CallbackDispatcher:
     """The queue of outgoing reports on the virtual clock."""
 
     def __init__(self, clock: VirtualClock, scheduler: Scheduler, *, timeout: float = DEFAULT_TIMEOUT,
-                 backoff: Sequence[float] = DEFAULT_BACKOFF, log_cap: int = ATTEMPT_LOG_CAP) -> None:
+                 backoff: Sequence[float] = DEFAULT_BACKOFF, log_cap: int = ATTEMPT_LOG_CAP,
+                 trust: str | None = None) -> None:
+        """`trust`: a PEM file of CAs that HTTPS receivers' certificates may also be signed by (a test
+        receiver's own CA), besides the system's."""
         self.clock = clock
+        self._tls = ssl.create_default_context()
+        if trust:
+            try:
+                self._tls.load_verify_locations(cafile=trust)
+            except (OSError, ssl.SSLError) as exc:   # at start: one clear line, not a failure per report later
+                raise ValueError(f"cannot read {trust} as CA certificates for report receivers: {exc}") from None
         self.scheduler = scheduler
         self._defaults = (float(timeout), tuple(float(s) for s in backoff))
         self.timeout, self.backoff = self._defaults
@@ -205,7 +215,7 @@ class CallbackDispatcher:
     def _client(self) -> tuple[aiohttp.ClientSession, asyncio.Semaphore]:
         """Created on first use: a ClientSession must be made inside the running loop."""
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=MAX_CONCURRENT, force_close=True)
+            connector = aiohttp.TCPConnector(limit=MAX_CONCURRENT, force_close=True, ssl=self._tls)
             self._session = aiohttp.ClientSession(connector=connector, trust_env=False,
                                                   headers={"User-Agent": "sms-emulator-callbacks"})
             self._slots = asyncio.Semaphore(MAX_CONCURRENT)
