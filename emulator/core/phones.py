@@ -60,6 +60,16 @@ def _parse(raw: str) -> Phone | None:
     return None
 
 
+def matchable(numbers: list[str]) -> tuple[str, ...]:
+    """Numbers as scenario rules see them: canonical where they parse (`+8613800000001` is `13800000001`),
+    as given otherwise (the provider refuses those later, in its own words)."""
+    out = []
+    for raw in numbers:
+        phone = parse_phone(raw)
+        out.append(phone.number if phone else raw)
+    return tuple(out)
+
+
 def parse_mainland(raw: str) -> Phone | None:
     phone = parse_phone(raw)
     return phone if phone is not None and phone.mainland else None

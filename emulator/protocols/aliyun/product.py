@@ -14,7 +14,7 @@ from emulator.core.accounts import Account
 from emulator.core.backend import Backend
 from emulator.core.errors import EmulatorError, ErrorTable
 from emulator.core.outcomes import Call
-from emulator.core.phones import parse_phone
+from emulator.core.phones import matchable
 from emulator.protocols.aliyun.auth import Principal
 from emulator.protocols.aliyun.errors import invalid, missing
 
@@ -84,13 +84,7 @@ def numbers_in(name: str) -> Addressees:
     `13800000001` also match `+8613800000001`; the handler validates them properly."""
 
     def numbers(params: Mapping[str, str]) -> tuple[str, ...]:
-        found = []
-        for raw in (params.get(name) or "").split(","):
-            raw = raw.strip()
-            if raw:
-                phone = parse_phone(raw)
-                found.append(phone.number if phone else raw)
-        return tuple(found)
+        return matchable([raw.strip() for raw in (params.get(name) or "").split(",") if raw.strip()])
 
     return numbers
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from emulator.core.phones import Phone, parse_phone
+from emulator.core.phones import Phone, matchable, parse_phone
 from emulator.protocols.aliyun.product import ActionContext
 
 _FLAT = re.compile(r"^(?P<name>[A-Za-z]+)\.(?P<index>\d+)\.(?P<key>[A-Za-z_]+)$")
@@ -23,7 +23,7 @@ def phones_of_batch(params: Mapping[str, str]) -> tuple[str, ...]:
         numbers = json.loads(params.get("PhoneNumberJson", "[]"))
     except ValueError:
         return ()
-    return _canonical([str(n) for n in numbers]) if isinstance(numbers, list) else ()
+    return matchable([str(n) for n in numbers]) if isinstance(numbers, list) else ()
 
 
 def signs_of_batch(params: Mapping[str, str]) -> tuple[str, ...]:
@@ -49,15 +49,7 @@ def _mobiles(params: Mapping[str, str], name: str) -> tuple[str, ...]:
         objects = object_list(params, name)
     except ValueError:
         return ()
-    return _canonical([str(_key(o, "mobile") or "") for o in objects])
-
-
-def _canonical(raw: list[str]) -> tuple[str, ...]:
-    out = []
-    for number in raw:
-        phone = parse_phone(number)
-        out.append(phone.number if phone else number)
-    return tuple(out)
+    return matchable([str(_key(o, "mobile") or "") for o in objects])
 
 
 def parse_numbers(ctx: ActionContext, raw: list[str], limit: int) -> list[Phone]:
