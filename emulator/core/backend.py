@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from emulator.core.accounts import AccountRegistry
 from emulator.core.callbacks import CallbackDispatcher
+from emulator.core.catalogue import Catalogue
 from emulator.core.clock import VirtualClock
 from emulator.core.codes import VerificationCodes
 from emulator.core.delivery import DeliveryService
@@ -49,6 +50,9 @@ class Backend:
         self.on_reset(self.callbacks.reset)
         self.codes = VerificationCodes(self.clock)
         self.on_reset(self.codes.clear)
+        # each account's templates and signs (seeded from the fixtures) and their reviews
+        self.catalogue = Catalogue(fixtures, self.clock, self.ids, self.scheduler)
+        self.on_reset(self.catalogue.clear)
 
     def on_reset(self, hook: Callable[[], None]) -> None:
         """Extra state (verification codes, callbacks) registers here to be cleared with messages."""
@@ -74,8 +78,9 @@ class Backend:
 
     def forget_account(self, name: str) -> None:
         """`reset?what=messages` for one account only: a test on a shared emulator must not wipe its
-        neighbours' messages, so it forgets its own messages, codes, limit windows and reports instead."""
+        neighbours' messages, so it forgets its own messages, codes, limit windows, reports and catalogue instead."""
         self.messages.forget_account(name)
         self.codes.forget_account(name)
         self.limits.forget_account(name)
         self.callbacks.forget_account(name)
+        self.catalogue.forget_account(name)

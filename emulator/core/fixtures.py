@@ -17,7 +17,7 @@ from emulator.core.yamlsource import YamlDocument, load_yaml, schema_errors
 
 FIXTURE_FILES = ("accounts.yaml", "signs.yaml", "templates.yaml", "onecloud.yaml")
 
-_STATUS = {"type": "string", "enum": ["approved", "pending", "rejected", "disabled"]}
+_STATUS = {"type": "string", "enum": ["approved", "pending", "rejected", "disabled", "cancelled"]}
 _URL = {"type": ["string", "null"]}
 _LIMIT_WINDOWS = {
     "type": ["object", "null"],
@@ -114,6 +114,16 @@ class Sign:
     scene: str = "general"
     provider: str = "dysms"
     created: str = "2024-01-01 00:00:00"
+    source: int = 0
+    qualification_id: int = 0
+    third_party: bool = False
+    apply_scene: str = ""
+    #: review state (set at run time by the catalogue): rejection reason, review date, order, submission time
+    reason: str = ""
+    audit_date: str = ""
+    order_id: str = ""
+    submitted: float = 0.0
+    remark: str = ""
 
     @property
     def usable(self) -> bool:
@@ -130,6 +140,15 @@ class Template:
     status: str = "approved"
     max_param_length: int = 35
     created: str = "2024-01-01 00:00:00"
+    related_sign: str = ""
+    variable_rule: str = ""
+    apply_scene: str = ""
+    #: review state (set at run time by the catalogue): rejection reason, review date, order, submission time
+    reason: str = ""
+    audit_date: str = ""
+    order_id: str = ""
+    submitted: float = 0.0
+    remark: str = ""
 
     @property
     def usable(self) -> bool:

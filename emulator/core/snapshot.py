@@ -15,6 +15,7 @@ from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 from emulator.core.accounts import Account, StsCredential
+from emulator.core.catalogue import book_from_json, book_json
 from emulator.core.codes import IssuedCode
 from emulator.core.messages import Message
 from emulator.core.persistence import Snapshot
@@ -90,6 +91,13 @@ def limits_row(backend: Backend, key: Hashable) -> tuple[str, str] | None:
     return key_text(key), _dumps(list(events))
 
 
+def catalogue_row(backend: Backend, account: str) -> tuple[str, str] | None:
+    """An account's templates, signs, review policy and application times (None once it is forgotten)."""
+    if account not in backend.catalogue.accounts():
+        return None
+    return account, _dumps(book_json(backend.catalogue.book(account)))
+
+
 def code_scopes(backend: Backend) -> Iterable[Hashable]:
     return set(backend.codes._codes) | set(backend.codes._last_send)
 
@@ -149,6 +157,10 @@ def restore(backend: Backend, snapshot: Snapshot) -> dict[str, int]:
     for key, events in snapshot.table("limits"):
         backend.limits.restore(tuple_key(key), [float(t) for t in events])
     counts["limits"] = len(snapshot.table("limits"))
+
+    for account, data in snapshot.table("catalogue"):
+        backend.catalogue.restore_book(account, book_from_json(data))
+    counts["catalogue"] = len(snapshot.table("catalogue"))
 
     for _, data in snapshot.table("jobs"):      # in their old order (by sequence number)
         backend.scheduler.schedule(float(data["due"]), data["kind"], data["payload"])

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from emulator.core.messages import Message
     from emulator.core.scheduler import Job
 
-SECTIONS = ("accounts", "balances", "sts", "codes", "limits", "jobs")
+SECTIONS = ("accounts", "balances", "sts", "codes", "limits", "catalogue", "jobs")
 
 
 class ChangeTracker:
@@ -45,6 +45,7 @@ class ChangeTracker:
         self._sts: set[str] = set()
         self._codes: set[Hashable] = set()
         self._limits: set[Hashable] = set()
+        self._catalogue: set[str] = set()
         self._full: set[str] = set()
         self._last_message_id = last_message_id
         self._written_meta: dict[str, Any] = {}
@@ -76,6 +77,7 @@ class ChangeTracker:
         _after(b.codes, "clear", lambda *a, **k: self.mark_sections("codes"))
         _after(b.limits, "record", lambda key, *a, **k: self._mark(self._limits, key))
         _after(b.limits, "clear", lambda *a, **k: self.mark_sections("limits"))
+        b.catalogue.on_change(lambda account: self._mark(self._catalogue, account))
         _after(b, "reset", lambda *a, **k: self.mark_all())
         _after(b, "forget_account", lambda *a, **k: self.mark_all())
 
@@ -138,6 +140,8 @@ class ChangeTracker:
                  lambda scope: rows.codes_row(b, scope))
         _section(changes, "limits", "limits" in full, self._limits, lambda: rows.limit_keys(b),
                  lambda key: rows.limits_row(b, key))
+        _section(changes, "catalogue", "catalogue" in full, self._catalogue, b.catalogue.accounts,
+                 lambda account: rows.catalogue_row(b, account))
         meta = rows.meta_values(b)
         changes.meta.update((k, v) for k, v in meta.items() if self._written_meta.get(k, object()) != v)
         self._written_meta = meta

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from emulator.protocols.aliyun.product import ActionSpec, AliyunProduct, Param, given, numbers_in
-from emulator.providers.dysms import actions
+from emulator.providers.dysms import actions, signs, templates
 from emulator.providers.dysms.errors import DYSMS_ERRORS
 from emulator.providers.dysms.params import (
     phones_of_batch,
@@ -43,10 +43,6 @@ def build() -> AliyunProduct:
         "QuerySendStatistics", actions.query_send_statistics,
         (Param("IsGlobe", True, "int"), Param("StartDate", True), Param("EndDate", True),
          Param("PageIndex", True, "int"), Param("PageSize", True, "int"), Param("TemplateType", kind="int"))))
-    product.action(ActionSpec("QuerySmsTemplate", actions.query_sms_template, (Param("TemplateCode", True),)))
-    product.action(ActionSpec("QuerySmsTemplateList", actions.query_sms_template_list,
-                              (Param("PageIndex", kind="int"), Param("PageSize", kind="int"))))
-    product.action(ActionSpec("QuerySmsSign", actions.query_sms_sign, (Param("SignName", True),)))
-    product.action(ActionSpec("QuerySmsSignList", actions.query_sms_sign_list,
-                              (Param("PageIndex", kind="int"), Param("PageSize", kind="int"))))
+    templates.register(product)
+    signs.register(product)
     return product

@@ -198,7 +198,7 @@ def query_send_statistics(ctx: ActionContext) -> dict[str, Any]:
     type_names = {0: "verification", 1: "notification", 2: "promotion", 3: "international", 7: "digital"}
     sign = ctx.get("SignName")
     days: dict[str, dict[str, int]] = {}
-    fixtures = ctx.backend.fixtures
+    catalogue = ctx.backend.catalogue
     for message in ctx.backend.messages.query(account=ctx.account.name, provider=PROVIDER, sign=sign):
         day = datetime.fromtimestamp(message.sent_at, CHINA_TZ).date()
         if not start <= day <= end:
@@ -206,7 +206,7 @@ def query_send_statistics(ctx: ActionContext) -> dict[str, Any]:
         phone = parse_phone(message.phone)
         if phone is None or phone.mainland != (globe == 1):
             continue
-        template = fixtures.template(PROVIDER, message.template or "")
+        template = catalogue.template(ctx.account.name, message.template or "")
         if wanted_type is not None and (template is None or template.type != type_names.get(wanted_type)):
             continue
         row = days.setdefault(day.strftime("%Y%m%d"), {"TotalCount": 0, "RespondedSuccessCount": 0,
@@ -217,58 +217,3 @@ def query_send_statistics(ctx: ActionContext) -> dict[str, Any]:
         row[field] += 1
     ordered = [{"SendDate": d, **days[d]} for d in sorted(days)]
     return {**OK, "Data": {"TotalSize": len(ordered), "TargetList": ordered[(page - 1) * size: page * size]}}
-
-
-_TEMPLATE_TYPE = {"verification": 0, "notification": 1, "promotion": 2, "international": 3, "card": 1, "digital": 1}
-_LIST_TYPE = {"verification": 2, "notification": 0, "promotion": 1, "international": 6, "card": 0, "digital": 0}
-_STATUS_NUM = {"pending": 0, "approved": 1, "rejected": 2, "disabled": 10}
-_AUDIT = {"pending": "AUDIT_STATE_INIT", "approved": "AUDIT_STATE_PASS", "rejected": "AUDIT_STATE_NOT_PASS",
-          "disabled": "AUDIT_SATE_CANCEL"}
-
-
-def query_sms_template(ctx: ActionContext) -> dict[str, Any]:
-    code = ctx.params["TemplateCode"]
-    template = ctx.backend.fixtures.template(PROVIDER, code)
-    if template is None:
-        raise ctx.error("isv.SMS_TEMPLATE_ILLEGAL", f"模板不合法(不存在或被拉黑): {code[:40]}")
-    return {**OK, "TemplateCode": template.code, "TemplateName": template.name, "TemplateContent": template.content,
-            "TemplateType": _TEMPLATE_TYPE[template.type], "TemplateStatus": _STATUS_NUM[template.status],
-            "Reason": "", "CreateDate": template.created}
-
-
-def query_sms_template_list(ctx: ActionContext) -> dict[str, Any]:
-    page, size = _paging(ctx)
-    templates = [t for (p, _), t in ctx.backend.fixtures.templates.items() if p == PROVIDER]
-    rows = [{"TemplateCode": t.code, "TemplateName": t.name, "TemplateContent": t.content,
-             "TemplateType": _LIST_TYPE[t.type], "OuterTemplateType": _TEMPLATE_TYPE[t.type],
-             "AuditStatus": _AUDIT[t.status], "Reason": {}, "CreateDate": t.created, "OrderId": "",
-             "SignatureName": "", "TrafficDriving": ""} for t in templates]
-    return {**OK, "TotalCount": len(rows), "CurrentPage": page, "PageSize": size,
-            "SmsTemplateList": rows[(page - 1) * size: page * size]}
-
-
-def query_sms_sign(ctx: ActionContext) -> dict[str, Any]:
-    name = ctx.params["SignName"]
-    sign = ctx.backend.fixtures.sign(PROVIDER, name)
-    if sign is None:
-        raise ctx.error("isv.SMS_SIGNATURE_ILLEGAL", f"签名不合法(不存在或被拉黑): {name[:40]}")
-    return {**OK, "SignName": sign.name, "SignStatus": _STATUS_NUM[sign.status], "Reason": "",
-            "CreateDate": sign.created}
-
-
-def query_sms_sign_list(ctx: ActionContext) -> dict[str, Any]:
-    page, size = _paging(ctx)
-    signs = [s for (p, _), s in ctx.backend.fixtures.signs.items() if p == PROVIDER]
-    rows = [{"SignName": s.name, "AuditStatus": _AUDIT[s.status],
-             "BusinessType": "验证码" if s.scene == "verification" else "通用", "Reason": {},
-             "CreateDate": s.created, "OrderId": ""} for s in signs]
-    return {**OK, "TotalCount": len(rows), "CurrentPage": page, "PageSize": size,
-            "SmsSignList": rows[(page - 1) * size: page * size]}
-
-
-def _paging(ctx: ActionContext) -> tuple[int, int]:
-    page, size = ctx.get_int("PageIndex", 1) or 1, ctx.get_int("PageSize", 10) or 10
-    if page < 1 or not 1 <= size <= 50:
-        raise ctx.error("isv.INVALID_PARAMETERS", "参数异常: PageIndex >= 1 and PageSize 1-50")
-    return page, size
-

@@ -40,12 +40,32 @@ DYSMS_ERRORS = ErrorTable.of("dysms", [
     _isv("isv.PRODUCT_UN_SUBSCRIPT", "未开通云通信产品的阿里云客户", "SMS service not activated"),
     _isv("isv.PRODUCT_UNSUBSCRIBE", "产品未开通", "product not activated"),
     _isv("isv.ACCOUNT_NOT_EXISTS", "账户不存在", ""),
+    # Template and sign management (codes from Aliyun's error list; texts unverified, see protocol-notes)
+    _isv("isv.TEMPLATE_COUNT_OVER_LIMIT", "模板申请数量超过限制", "more than 100 template applications today"),
+    _isv("isv.TEMPLATE_OVER_LIMIT", "模板名称、内容或备注超过长度限制", "name > 30, content > 500 characters"),
+    _isv("isv.SIGN_COUNT_OVER_LIMIT", "签名申请数量超过限制", "daily sign applications exceeded"),
+    _isv("isv.SIGN_OVER_LIMIT", "签名名称或申请说明超过长度限制", "sign name > 12 or remark > 200 characters"),
+    _isv("isv.SIGN_NAME_ILLEGAL", "签名名称不符合规范", "sign name too short or already taken"),
     _isv("isv.ACCOUNT_ABNORMAL", "账户异常", ""),
     ErrorSpec("isp.RAM_PERMISSION_DENY", 200, "RAM权限DENY", aliases=("RAM_PERMISSION_DENY",)),
     ErrorSpec("isp.SYSTEM_ERROR", 200, "系统错误", "transient; retrying is reasonable", aliases=("SYSTEM_ERROR",)),
     ErrorSpec("ForbiddenAction", 200, "Access to the account is denied. Please contact the administrator.",
               "card SMS not enabled for the account (SendCardSms)"),
 ])
+
+#: The code each refusal of the catalogue (`CatalogueError.reason`) answers with, per kind of item. The real
+#: codes for "not in a state that allows this" are not documented; see docs/protocol-notes.md.
+CATALOGUE_REFUSALS: dict[tuple[str, str], str] = {
+    ("template", "missing"): "isv.SMS_TEMPLATE_ILLEGAL",
+    ("template", "not_rejected"): "isv.SMS_TEMPLATE_ILLEGAL",
+    ("template", "under_review"): "isv.SMS_TEMPLATE_ILLEGAL",
+    ("template", "daily_cap"): "isv.TEMPLATE_COUNT_OVER_LIMIT",
+    ("template", "spacing"): "isv.BUSINESS_LIMIT_CONTROL",
+    ("sign", "missing"): "isv.SMS_SIGNATURE_ILLEGAL",
+    ("sign", "not_rejected"): "isv.SMS_SIGNATURE_ILLEGAL",
+    ("sign", "under_review"): "isv.SMS_SIGNATURE_ILLEGAL",
+    ("sign", "exists"): "isv.SIGN_NAME_ILLEGAL",
+}
 
 #: Receipt codes QuerySendDetails and SmsReport show.
 DELIVERED = "DELIVERED"

@@ -32,8 +32,8 @@ class Outgoing:
 
 
 def check_sign(ctx: ActionContext, name: str) -> Sign:
-    sign = ctx.backend.fixtures.sign(PROVIDER, name)
-    if sign is None or sign.status in ("pending", "rejected"):
+    sign = ctx.backend.catalogue.sign(ctx.account.name, name)
+    if sign is None or sign.status in ("pending", "rejected", "cancelled"):
         raise ctx.error("isv.SMS_SIGNATURE_ILLEGAL", f"签名不合法(不存在或被拉黑): {name[:40]}")
     if sign.status == "disabled":
         raise ctx.error("isv.SIGN_STATE_ILLEGAL")
@@ -41,7 +41,7 @@ def check_sign(ctx: ActionContext, name: str) -> Sign:
 
 
 def check_template(ctx: ActionContext, code: str, kinds: frozenset[str], sign: Sign | None = None) -> Template:
-    template = ctx.backend.fixtures.template(PROVIDER, code)
+    template = ctx.backend.catalogue.template(ctx.account.name, code)
     if template is None or not template.usable or template.type not in kinds:
         raise ctx.error("isv.SMS_TEMPLATE_ILLEGAL", f"模板不合法(不存在或被拉黑): {code[:40]}")
     if sign is not None and sign.scene == "verification" and template.type not in ("verification", "card", "digital"):
