@@ -114,7 +114,7 @@ async def create_account(request: web.Request) -> web.Response:
     # and accounts outlive resets, so seeded keys would collide with the ones handed out before.
     account = backend.accounts.create(RandomSource(), backend.clock.now(), name=name,
                                       template=backend.accounts.default())
-    _apply(account, settings)
+    request.app[BACKEND_KEY].accounts.update(account, settings)
     return reply(_public(account, with_secrets=True), status=201)
 
 
@@ -138,16 +138,8 @@ async def patch_account(request: web.Request) -> web.Response:
         settings = _settings(body)
     except ValueError as exc:
         return problem(400, str(exc))
-    _apply(account, settings)
+    request.app[BACKEND_KEY].accounts.update(account, settings)
     return reply(_public(account, with_secrets=False))
-
-
-def _apply(account: Account, settings: dict[str, Any]) -> None:
-    for key, value in settings.items():
-        if key == "receipts":
-            account.receipts.update(value)
-        else:
-            setattr(account, key, value)
 
 
 def setup_accounts(app: web.Application) -> None:

@@ -148,6 +148,15 @@ class AccountRegistry:
                 setattr(account, key, value)
         return self.add(account)
 
+    def update(self, account: Account, settings: dict[str, Any]) -> Account:
+        """Change an account's settings (the admin PATCH): one method, so persistence sees which account."""
+        for key, value in settings.items():
+            if key == "receipts":
+                account.receipts.update(value)
+            else:
+                setattr(account, key, value)
+        return account
+
     # Lookup ------------------------------------------------------------------------------------------
 
     def get(self, name: str) -> Account | None:

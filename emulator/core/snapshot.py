@@ -48,7 +48,8 @@ def job_row(job: Job) -> tuple[int, str]:
 
 
 def account_row(account: Account) -> tuple[str, str]:
-    data = {f.name: getattr(account, f.name) for f in fields(Account)}
+    """Everything but the balance, whose one source of truth is its `balances` row (`balance_row`)."""
+    data = {f.name: getattr(account, f.name) for f in fields(Account) if f.name != "balance"}
     data["disabled_keys"] = sorted(account.disabled_keys)
     return account.name, _dumps(data)
 
@@ -115,6 +116,8 @@ def restore(backend: Backend, snapshot: Snapshot) -> dict[str, int]:
     if "clock_offset" in meta:
         backend.clock._offset = float(meta["clock_offset"])   # exactly: set() would add the time it takes
     counts = {"accounts": _restore_accounts(backend, snapshot.table("accounts"))}
+    # After the accounts: a balance row always wins (databases written before it was the only place a
+    # balance lives also had one in the account row, possibly older than the balance row).
     for name, balance in snapshot.table("balances"):
         account = backend.accounts.get(name)
         if account is not None:

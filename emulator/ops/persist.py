@@ -97,10 +97,6 @@ class DurableState:
                 log.warning("writing the state database %s again", self.store.path)
             self._failing = False
 
-    def admin_changed(self) -> None:
-        """An admin request may have set account attributes directly: rewrite accounts and credentials."""
-        self.tracker.mark_sections("accounts", "sts")
-
     async def _flush_forever(self) -> None:
         while True:
             await asyncio.sleep(self.interval)

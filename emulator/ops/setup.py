@@ -88,11 +88,7 @@ def _admin_commits(durable: DurableState) -> Callable[..., Awaitable[web.StreamR
     async def commit_admin(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not request.path.startswith(PREFIX):
             return await handler(request)         # the provider entry point commits for itself
-        try:
-            response = await handler(request)
-        finally:
-            if request.method != "GET":
-                durable.admin_changed()
+        response = await handler(request)
         await durable.committed()
         return response
 

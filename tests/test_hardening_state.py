@@ -1,0 +1,56 @@
+"""Issue 17's state items: balances, failing disks, large clock jumps, bounded state, seeded ids.
+
+Each test drives a real emulator on a loopback port (a subprocess where a restart or a signal is the point).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.admin_helpers import new_account, send_1oc
+from tests.conftest import admin
+from tests.ship_helpers import serve
+from tests.test_persistence import _send_one, emulator_with
+
+# 3: one source of truth for balances ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stop", ["terminate", "kill"])
+def test_a_patched_balance_survives_a_restart_after_the_account_has_sent(tmp_path, stop):
+    db = tmp_path / "state.db"
+    first = serve(tmp_path, "--db", str(db), "--quiet").start()
+    try:
+        _send_one(first.port)                                     # a charge: the balance has a row of its own
+        status, _ = first.patch("/_emulator/accounts/default", {"balance": 500})
+        assert status == 200
+    finally:
+        if stop == "kill":
+            first.kill()
+        else:
+            assert first.terminate() == 0
+    second = serve(tmp_path, "--db", str(db), "--quiet").start()
+    try:
+        _, account = second.get("/_emulator/accounts/default")
+        assert account["balance"] == 500
+        _send_one(second.port)
+        _, account = second.get("/_emulator/accounts/default")
+        assert account["balance"] == 499
+    finally:
+        assert second.terminate() == 0
+
+
+def test_a_created_accounts_patched_balance_survives_a_restart(tmp_path):
+    db = tmp_path / "state.db"
+    first = emulator_with(db)
+    try:
+        created = new_account(first, name="patched", balance=50)
+        send_1oc(first, created, phone="13912345601")            # charged: 49, in the balances row
+        status, _ = admin(first, "PATCH", "/_emulator/accounts/patched", {"balance": 3})
+        assert status == 200
+    finally:
+        first.stop()
+    second = emulator_with(db)
+    try:
+        assert admin(second, "GET", "/_emulator/accounts/patched")[1]["balance"] == 3
+    finally:
+        second.stop()
