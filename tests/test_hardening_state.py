@@ -8,8 +8,10 @@ from __future__ import annotations
 import pytest
 
 from tests.admin_helpers import new_account, send_1oc
-from tests.conftest import admin
+from tests.conftest import admin, advance, messages
 from tests.ship_helpers import serve
+from tests.test_callbacks import callbacks
+from tests.test_onecloud import onecloud, send_query
 from tests.test_persistence import _send_one, emulator_with
 
 # 3: one source of truth for balances ----------------------------------------------------------------------
@@ -54,3 +56,34 @@ def test_a_created_accounts_patched_balance_survives_a_restart(tmp_path):
         assert admin(second, "GET", "/_emulator/accounts/patched")[1]["balance"] == 3
     finally:
         second.stop()
+
+
+# 6: one large clock jump runs every job at its own due time ---------------------------------------------
+
+
+def _jump_sends_three_reports_at_their_times(emulator, receiver, move) -> None:
+    """13800000006: delivered at +3 s, the first two report POSTs count as failed (retries +1 min, +5 min)."""
+    onecloud(emulator, send_query(mobphone="13800000006", returnurl=receiver.url))
+    [message] = messages(emulator)
+    move(emulator, message["sent_at"])
+    assert len(receiver.wait_for(3)) == 3
+    [message] = messages(emulator)
+    assert message["delivered_at"] - message["sent_at"] == pytest.approx(3, abs=0.5)
+    attempts = callbacks(emulator)["attempts"]
+    assert [a["attempt"] for a in attempts] == [1, 2, 3]
+    assert [round(a["at"] - message["sent_at"]) for a in attempts] == [3, 63, 363]
+    assert [round(a["at"] - a["due"]) for a in attempts] == [0, 0, 0]     # attempted when due, not at +600
+    assert callbacks(emulator)["pending"] == []
+
+
+def test_one_clock_advance_runs_deliveries_and_retries_at_their_own_times(emulator, receiver):
+    _jump_sends_three_reports_at_their_times(emulator, receiver, lambda server, _: advance(server, 600))
+
+
+def test_one_clock_set_runs_deliveries_and_retries_at_their_own_times(emulator, receiver):
+    def jump(server, sent_at):
+        status, body = admin(server, "POST", "/_emulator/clock/set", {"time": sent_at + 600})
+        assert status == 200, body
+        assert body["now"] == pytest.approx(sent_at + 600, abs=1)
+
+    _jump_sends_three_reports_at_their_times(emulator, receiver, jump)
