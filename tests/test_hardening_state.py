@@ -5,14 +5,22 @@ Each test drives a real emulator on a loopback port (a subprocess where a restar
 
 from __future__ import annotations
 
-import pytest
+from urllib.parse import quote
 
+import pytest
+from alibabacloud_dypnsapi20170525.client import Client as Dypns
+from alibabacloud_dysmsapi20170525.client import Client as Dysms
+from alibabacloud_dysmsapi20170525.models import SendSmsRequest
+
+from emulator.server import EmulatorServer
+from emulator.settings import Settings
 from tests.admin_helpers import new_account, send_1oc
-from tests.conftest import admin, advance, messages
+from tests.conftest import admin, advance, messages, tea_config
 from tests.ship_helpers import serve
 from tests.test_callbacks import callbacks
+from tests.test_dypns_sts import tokens
 from tests.test_onecloud import onecloud, send_query
-from tests.test_persistence import _send_one, emulator_with
+from tests.test_persistence import NOTICE, _send_one, emulator_with
 
 # 3: one source of truth for balances ----------------------------------------------------------------------
 
@@ -87,3 +95,45 @@ def test_one_clock_set_runs_deliveries_and_retries_at_their_own_times(emulator, 
         assert body["now"] == pytest.approx(sent_at + 600, abs=1)
 
     _jump_sends_three_reports_at_their_times(emulator, receiver, jump)
+
+
+# 10: seeded ids repeat across runs but never collide with what exists ------------------------------------
+
+
+def _dypns_as(server, account):
+    return Dypns(tea_config(server, access_key_id=account["access_keys"][0]["access_key_id"],
+                            access_key_secret=account["access_keys"][0]["access_key_secret"]))
+
+
+def test_seeded_sts_credentials_are_never_issued_again_after_a_reset():
+    with EmulatorServer(Settings(port=0, quiet=True, seed=7)) as server:
+        first = tokens(Dypns(tea_config(server))).data                     # the default account's
+        admin(server, "POST", "/_emulator/reset?what=all")
+        _, other = admin(server, "GET", f"/_emulator/accounts/{new_account(server)['name']}")
+        second = tokens(_dypns_as(server, other)).data
+    assert first.sts_access_key_id != second.sts_access_key_id
+    assert first.sts_token != second.sts_token
+
+
+def _seeded_run(tmp_path, db_name: str, restarts: int) -> tuple[list[str], list[str]]:
+    """STS key ids and BizIds/mids of a seeded run over `restarts` restarts of one database."""
+    db = tmp_path / db_name
+    credentials, ids = [], []
+    for n in range(restarts + 1):
+        server = emulator_with(db, seed=7)
+        try:
+            credentials.append(tokens(Dypns(tea_config(server))).data.sts_access_key_id)
+            ids.append(Dysms(tea_config(server)).send_sms(
+                SendSmsRequest(phone_numbers=f"1391234570{n}", **NOTICE)).body.biz_id)
+            ids.append(send_1oc(server, phone=f"1391234571{n}")["mid"])
+            status, body = admin(server, "GET", f"/_emulator/messages?biz_id={quote(ids[-2])}")
+            assert status == 200 and len(body["messages"]) == 1
+        finally:
+            server.stop()
+    return credentials, ids
+
+
+def test_seeded_ids_repeat_across_runs_but_not_across_restarts_of_one_database(tmp_path):
+    credentials, ids = _seeded_run(tmp_path, "a.db", restarts=2)
+    assert len(set(credentials)) == 3 and len(set(ids)) == 6        # nothing issued twice
+    assert _seeded_run(tmp_path, "b.db", restarts=2) == (credentials, ids)   # and the same again from scratch

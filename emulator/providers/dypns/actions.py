@@ -139,7 +139,7 @@ def get_sms_auth_tokens(ctx: ActionContext) -> dict[str, Any]:
                                               f"required when OsType is {os_type}")
     _ranged(ctx, "SmsCodeExpire", DEFAULT_SMS_CODE_EXPIRE, range(1, 2**31))
     backend = ctx.backend
-    ids, now = backend.ids, backend.clock.now()
+    ids, now = backend.ids.credentials, backend.clock.now()    # never rewound: see emulator.core.ids
     # Whole seconds (the real ExpireTime in seed 000 ends in 000 ms); the credential dies exactly then.
     expires_at = float(int(now) + expire)
     credential = backend.accounts.add_sts(StsCredential(
