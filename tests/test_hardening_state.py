@@ -5,6 +5,9 @@ Each test drives a real emulator on a loopback port (a subprocess where a restar
 
 from __future__ import annotations
 
+import json
+import os
+import time
 from urllib.parse import quote
 
 import pytest
@@ -12,15 +15,17 @@ from alibabacloud_dypnsapi20170525.client import Client as Dypns
 from alibabacloud_dysmsapi20170525.client import Client as Dysms
 from alibabacloud_dysmsapi20170525.models import SendSmsRequest
 
+from emulator.core.persistence import SqliteStore
 from emulator.server import EmulatorServer
 from emulator.settings import Settings
 from tests.admin_helpers import new_account, send_1oc
 from tests.conftest import admin, advance, messages, tea_config
-from tests.ship_helpers import serve
+from tests.ship_helpers import Cli, clean_env, console_script, free_port, serve
+from tests.signing import signed_query
 from tests.test_callbacks import callbacks
 from tests.test_dypns_sts import tokens
 from tests.test_onecloud import onecloud, send_query
-from tests.test_persistence import NOTICE, _send_one, emulator_with
+from tests.test_persistence import NOTICE, Burst, _send_one, emulator_with
 
 # 3: one source of truth for balances ----------------------------------------------------------------------
 
@@ -137,3 +142,72 @@ def test_seeded_ids_repeat_across_runs_but_not_across_restarts_of_one_database(t
     credentials, ids = _seeded_run(tmp_path, "a.db", restarts=2)
     assert len(set(credentials)) == 3 and len(set(ids)) == 6        # nothing issued twice
     assert _seeded_run(tmp_path, "b.db", restarts=2) == (credentials, ids)   # and the same again from scratch
+
+
+# 4: acknowledged means kept, even when the disk is full ------------------------------------------------
+
+
+def _limited(tmp_path, db, file_size: int, *flags: str) -> Cli:
+    """The emulator with a file-size limit (RLIMIT_FSIZE, as a full disk): writes beyond it fail with EFBIG."""
+    port = free_port()
+    return Cli(["prlimit", f"--fsize={file_size}", console_script(), "serve", "--port", str(port),
+                "--db", str(db), "--quiet", *flags], clean_env(), port)
+
+
+def test_a_full_disk_refuses_sends_in_the_providers_shapes_and_loses_nothing_acknowledged(tmp_path):
+    db = tmp_path / "state.db"
+    first = _limited(tmp_path, db, 256 * 1024).start()
+    try:
+        burst = Burst(first.port, threads=4).start()
+        refused: tuple[int, dict] | None = None
+        deadline = time.monotonic() + 60
+        while refused is None and time.monotonic() < deadline:
+            status, body = first.request("POST", "/?" + signed_query("SendSms", {
+                "PhoneNumbers": "13912349998", "SignName": NOTICE["sign_name"],
+                "TemplateCode": NOTICE["template_code"], "TemplateParam": NOTICE["template_param"]}, time.time()),
+                headers={"Content-Length": "0"})
+            if status != 200:
+                refused = status, json.loads(body)
+        burst.join()
+        assert refused is not None, "the disk never filled"
+        status, answer = refused
+        assert status == 503 and answer["Code"] == "ServiceUnavailable" and answer["RequestId"]
+        status, health = first.get("/_emulator/health")
+        assert status == 503 and health["status"] == "failing" and health["store_error"], health
+        status, body = first.request("GET", "/?" + send_query(mobphone="13912349997"),
+                                     headers={"Authorization": "testappsecret"})
+        assert status == 200 and json.loads(body)["code"] == 500             # 1oc's own shape: 系统繁忙
+        status, body = first.patch("/_emulator/accounts/default", {"balance": 1})
+        assert status == 503 and "cannot be written" in body["error"]
+        acked = list(burst.acked)
+        assert acked
+    finally:
+        first.kill()
+    second = serve(tmp_path, "--db", str(db), "--quiet").start()
+    try:
+        stored = {m["biz_id"] for m in second.messages()}
+        lost = [biz_id for biz_id in acked if biz_id not in stored]
+        assert not lost, f"{len(lost)} of {len(acked)} acknowledged messages lost"
+        assert second.get("/_emulator/health")[1]["status"] == "ok"
+    finally:
+        assert second.terminate() == 0
+
+
+def test_a_database_that_cannot_be_written_at_start_is_one_line_and_exit_2(tmp_path):
+    db = tmp_path / "state.db"
+    cli = _limited(tmp_path, db, 0)
+    with pytest.raises(AssertionError, match="exited 2"):
+        cli.start(timeout=15)
+    lines = cli.err.decode().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sms-emulator: ") and str(db) in lines[0], lines
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes read-only files")
+def test_a_read_only_database_is_one_line_and_exit_2(tmp_path):
+    db = tmp_path / "state.db"
+    SqliteStore(db, checkpoint_interval=None).close()
+    db.chmod(0o444)
+    cli = serve(tmp_path, "--db", str(db))
+    with pytest.raises(AssertionError, match="exited 2"):
+        cli.start(timeout=15)
+    assert len(cli.err.decode().strip().splitlines()) == 1

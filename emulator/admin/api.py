@@ -37,9 +37,15 @@ def _backend(request: web.Request) -> Backend:
 
 
 async def health(request: web.Request) -> web.Response:
+    """200 `{"status": "ok"}`; 503 `{"status": "failing", "store_error": ...}` while the `--db` database refuses
+    commits (every send is then refused too), so a container's healthcheck notices a full disk."""
     backend = _backend(request)
-    return web.json_response({"status": "ok", "version": __version__,
-                              "uptime": round(time.time() - backend.started_at, 3)})
+    body: dict[str, Any] = {"status": "ok", "version": __version__,
+                            "uptime": round(time.time() - backend.started_at, 3)}
+    error = backend.store_error()
+    if error is not None:
+        body.update(status="failing", store_error=error)
+    return web.json_response(body, status=200 if error is None else 503)
 
 
 async def latest_code(request: web.Request) -> web.Response:

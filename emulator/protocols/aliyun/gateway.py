@@ -14,6 +14,7 @@ from aiohttp import web
 from emulator.core.backend import Backend
 from emulator.core.errors import EmulatorError
 from emulator.core.outcomes import Call
+from emulator.core.persistence import StoreFailing
 from emulator.ops.outcome import note
 from emulator.protocols.aliyun import envelope
 from emulator.protocols.aliyun.auth import Authenticator
@@ -82,8 +83,14 @@ class AliyunGateway:
             ctx = ActionContext(backend, product, call, account, principal, request_id, params,
                                 limit_overrides=decision.limits)
             fields = spec.handler(ctx)
+            await backend.committed()       # acknowledged means kept: StoreFailing answers ServiceUnavailable
             note(request, product.code, action, phones, "OK", fields.get("BizId"), request_id)
             return envelope.respond(envelope.success_body(fields, request_id), request_id, trace_id)
+        except StoreFailing as failure:
+            log.error("%s not acknowledged (RequestId %s): the state database cannot be written: %s",
+                      action, request_id, failure)
+            self._note(request, product, action, phones, "ServiceUnavailable", "store failing", request_id)
+            return self._error(gateway_error("ServiceUnavailable"), product, request_id, trace_id)
         except EmulatorError as error:
             self._note(request, product, action, phones, error.code, error.message, request_id)
             return self._error(error, product, request_id, trace_id)

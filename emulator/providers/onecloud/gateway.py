@@ -22,6 +22,7 @@ from emulator.core.callbacks import receiver_url
 from emulator.core.errors import EmulatorError, ErrorSpec
 from emulator.core.outbox import accept_message
 from emulator.core.outcomes import Call
+from emulator.core.persistence import StoreFailing
 from emulator.core.phones import parse_mainland, parse_phone
 from emulator.core.templates import render, segments, variables
 from emulator.ops.outcome import note
@@ -126,6 +127,10 @@ class OneCloudGateway:
                        template=template_id, params={"code": code} if code else {}, biz_id=mid, out_id=None,
                        request_id=mid, verification=False, success_code=DELIVERED, failure_code=DEFAULT_FAILURE,
                        extra={"return_url": return_url} if return_url else None)
+        try:
+            await backend.committed()       # acknowledged means kept
+        except StoreFailing as failure:
+            raise _error("500", f"系统繁忙: the emulator's state database cannot be written ({failure})") from None
         note(request, PROVIDER, ACTION, (phone.number,), str(OK_CODE), mid, mid)
         return answer(OK_CODE, OK_MESSAGE, mid)
 
