@@ -15,17 +15,20 @@ from alibabacloud_dypnsapi20170525.client import Client as Dypns
 from alibabacloud_dysmsapi20170525.client import Client as Dysms
 from alibabacloud_dysmsapi20170525.models import SendSmsRequest
 
+from emulator.core.limits import LONGEST_WINDOW
 from emulator.core.persistence import SqliteStore
+from emulator.core.sweep import FLOOR
 from emulator.server import EmulatorServer
 from emulator.settings import Settings
 from tests.admin_helpers import new_account, send_1oc
 from tests.conftest import admin, advance, messages, tea_config
+from tests.dypns_helpers import send_code
 from tests.ship_helpers import Cli, clean_env, console_script, free_port, serve
 from tests.signing import signed_query
 from tests.test_callbacks import callbacks
 from tests.test_dypns_sts import tokens
 from tests.test_onecloud import onecloud, send_query
-from tests.test_persistence import NOTICE, Burst, _send_one, emulator_with
+from tests.test_persistence import NOTICE, Burst, _send_one, emulator_with, rows
 
 # 3: one source of truth for balances ----------------------------------------------------------------------
 
@@ -211,3 +214,65 @@ def test_a_read_only_database_is_one_line_and_exit_2(tmp_path):
     with pytest.raises(AssertionError, match="exited 2"):
         cli.start(timeout=15)
     assert len(cli.err.decode().strip().splitlines()) == 1
+
+
+# 7: bounded state: expired credentials and code scopes are swept, accounts can be deleted -----------------
+
+
+def test_expired_sts_credentials_and_code_scopes_are_swept_from_memory_and_the_database(tmp_path):
+    db = tmp_path / "state.db"
+    server = emulator_with(db)
+    try:
+        dypns = Dypns(tea_config(server))
+        for n in range(FLOOR):
+            tokens(dypns)                                     # 900 s each
+            send_code(dypns, f"139{n:08d}")                   # a code scope each (5 min)
+        advance(server, 2 * 86400)                            # all expired for more than a day
+        for n in range(FLOOR):                                # a sweep runs once the population has doubled
+            fresh = tokens(dypns).data
+            send_code(dypns, f"137{n:08d}")
+        counts = server.call(lambda: (len(server.backend.accounts.sts_credentials()),
+                                      len(set(server.backend.codes._codes) | set(server.backend.codes._last_send))))
+        assert counts[0] <= FLOOR + 1 and counts[1] <= FLOOR + 1, counts     # not 2 * FLOOR: the old ones went
+        via_sts = Dysms(tea_config(server, access_key_id=fresh.sts_access_key_id,
+                                   access_key_secret=fresh.sts_access_key_secret, security_token=fresh.sts_token))
+        assert via_sts.send_sms(SendSmsRequest(phone_numbers="13912345681", **NOTICE)).body.code == "OK"
+    finally:
+        server.stop()
+    assert rows(db, "sts") <= FLOOR + 1 and rows(db, "codes") <= FLOOR + 1
+
+
+def test_forgotten_frequency_windows_leave_the_database(tmp_path):
+    db = tmp_path / "state.db"
+    server = emulator_with(db)
+    try:
+        verify = {"sign_name": "阿里云短信测试", "template_code": "SMS_154950909", "template_param": '{"code":"1"}'}
+        client = Dysms(tea_config(server))
+        client.send_sms(SendSmsRequest(phone_numbers="13912345690", **verify))
+        before = rows(db, "limits")
+        advance(server, LONGEST_WINDOW + 60)
+        client.send_sms(SendSmsRequest(phone_numbers="13912345691", **verify))   # the old windows are forgotten
+    finally:
+        server.stop()
+    assert before >= 1 and rows(db, "limits") <= before
+
+
+def test_a_run_time_account_can_be_deleted_and_stays_deleted_after_a_restart(tmp_path):
+    db = tmp_path / "state.db"
+    server = emulator_with(db)
+    try:
+        account = new_account(server, name="per-test")
+        send_1oc(server, account, phone="13912345692")
+        assert admin(server, "DELETE", "/_emulator/accounts/per-test")[0] == 204
+        assert admin(server, "DELETE", "/_emulator/accounts/per-test")[0] == 404
+        assert admin(server, "DELETE", "/_emulator/accounts/default")[0] == 409
+        status, body = onecloud(server, send_query(), secret=account["app_secret"])
+        assert status == 200 and body["code"] == 400                # its AppSecret no longer signs
+        assert [m["account"] for m in messages(server)] == ["per-test"]   # its messages stay for the inbox
+    finally:
+        server.stop()
+    again = emulator_with(db)
+    try:
+        assert admin(again, "GET", "/_emulator/accounts/per-test")[0] == 404
+    finally:
+        again.stop()

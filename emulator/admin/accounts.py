@@ -7,7 +7,9 @@
 * `GET /_emulator/accounts/{name}` - one account, with its secrets;
 * `PATCH /_emulator/accounts/{name}` `{"return_url"?, "receipts"?, "balance"?, "qps"?, "functions"?, "limits"?}` -
   change where its reports go, its balance or limits. Fixture accounts return to their fixtures on reset;
-  accounts made here keep their settings (a parallel test may still be using them).
+  accounts made here keep their settings (a parallel test may still be using them);
+* `DELETE /_emulator/accounts/{name}` - remove an account made here (204; 409 for a fixture account): its
+  keys, STS credentials, codes and limit windows go, its messages stay for the inbox.
 """
 
 from __future__ import annotations
@@ -142,8 +144,20 @@ async def patch_account(request: web.Request) -> web.Response:
     return reply(_public(account, with_secrets=False))
 
 
+async def delete_account(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    try:
+        request.app[BACKEND_KEY].delete_account(name)
+    except KeyError:
+        return problem(404, f"no account {name!r}")
+    except ValueError as exc:
+        return problem(409, str(exc))
+    return web.Response(status=204)
+
+
 def setup_accounts(app: web.Application) -> None:
     app.router.add_get(f"{PREFIX}/accounts", list_accounts)
     app.router.add_post(f"{PREFIX}/accounts", create_account)
     app.router.add_get(f"{PREFIX}/accounts/{{name}}", get_account)
     app.router.add_patch(f"{PREFIX}/accounts/{{name}}", patch_account)
+    app.router.add_delete(f"{PREFIX}/accounts/{{name}}", delete_account)

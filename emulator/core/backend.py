@@ -85,6 +85,14 @@ class Backend:
         if what in ("scenario", "all"):
             self.policy.reset()   # last: the scenario's time window restarts at the reset clock
 
+    def delete_account(self, name: str) -> None:
+        """Remove a run-time account (the pytest plugin's per-test ones): its credentials, codes and limit
+        windows go; its messages stay in the (bounded) store, so the inbox still shows what a failed test
+        sent. Raises KeyError (no such account) or ValueError (a fixture account)."""
+        self.accounts.remove(name)
+        self.codes.forget_account(name)
+        self.limits.forget_account(name)
+
     def forget_account(self, name: str) -> None:
         """`reset?what=messages` for one account only: a test on a shared emulator must not wipe its
         neighbours' messages, so it forgets its own messages, codes, limit windows and reports instead."""

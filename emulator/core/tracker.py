@@ -70,8 +70,13 @@ class ChangeTracker:
         b.scheduler.watch(self._on_job)
         _after(b.accounts, "add", lambda account, *a, **k: self._mark_account(account.name))
         _after(b.accounts, "update", lambda account, *a, **k: self._mark_account(account.name))
+        _after(b.accounts, "remove", lambda name: self._mark_account(name))
         _after(b.accounts, "charge", lambda account, *a, **k: self._mark(self._balances, account.name))
         _after(b.accounts, "add_sts", lambda cred, *a, **k: self._mark(self._sts, cred.security_token))
+        # Forgotten in memory (expired, swept) means deleted on disk: each goes through a per-key `_drop`.
+        _after(b.accounts, "_drop_sts", lambda token: self._mark(self._sts, token))
+        _after(b.codes, "_drop", lambda scope: self._mark(self._codes, scope))
+        _after(b.limits, "_drop", lambda key: self._mark(self._limits, key))
         _after(b.accounts, "restore", lambda *a, **k: self.mark_sections("accounts", "balances", "sts"))
         for name in ("record_send", "issue", "check"):
             _after(b.codes, name, lambda scope, *a, **k: self._mark(self._codes, scope))

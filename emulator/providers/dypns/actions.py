@@ -150,7 +150,7 @@ def get_sms_auth_tokens(ctx: ActionContext) -> dict[str, Any]:
         expires_at=expires_at,
         issued_at=now,
         biz_token=f"{ids.token(BIZ_TOKEN_LENGTH - 1)}=",
-    ))
+    ), now=now)
     # As the seed's real answer: Code and Data only (Message added for the SDK models), no Success field.
     return {"Code": "OK", "Message": "OK", "Data": {
         "BizToken": credential.biz_token,
