@@ -146,6 +146,24 @@ def test_json_logs_are_one_object_per_line_with_the_request_fields(tmp_path, how
     assert refused["outcome"] == "411"
 
 
+def test_json_logs_stay_valid_utf8_whatever_bytes_a_client_sends(tmp_path):
+    """An action name of raw 0xFF bytes is quoted in the request line's detail: escaped (`\\xff`), never raw."""
+    from tests.rawhttp import send_raw
+
+    cli = serve(tmp_path, "--log-format", "json").start()
+    try:
+        request = (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nx-acs-action: Send\xff\xfeSms\r\n"
+                   b"x-acs-version: 2017-05-25\r\nContent-Length: 0\r\n\r\n")
+        assert send_raw("127.0.0.1", cli.port, request).status == 404
+    finally:
+        assert cli.terminate() == 0
+    lines = cli.out.decode("utf-8").splitlines()        # strict: raises on any invalid byte
+    records = [json.loads(line) for line in lines]
+    assert not cli.err.strip()
+    refused = next(r for r in records if r.get("outcome") == "InvalidAction.NotFound")
+    assert "Send\\xff\\xfeSms" in refused["detail"]
+
+
 def test_text_logs_stay_readable_lines(tmp_path):
     cli = serve(tmp_path).start()
     try:
