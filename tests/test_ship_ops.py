@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import time
 import urllib.request
 from typing import Any
 
@@ -117,6 +118,26 @@ def test_each_emulator_has_its_own_registry(emulator):
         assert value(mine, "sms_emulator_messages_stored") == 0
     finally:
         other.stop()
+
+
+@pytest.mark.parametrize("target", ["/?Action=SendSms&Version=2017-05-25", "/?module=sms&file=send&action=send",
+                                    "/_emulator/clock/advance"])
+def test_a_client_hanging_up_mid_body_is_not_an_internal_error(tmp_path, target):
+    kind = "application/json" if target.startswith("/_emulator") else "application/x-www-form-urlencoded"
+    cli = serve(tmp_path).start()
+    try:
+        with socket.create_connection(("127.0.0.1", cli.port)) as sock:
+            sock.sendall(f"POST {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n"
+                         f"Content-Type: {kind}\r\n\r\nPhoneNumbers=1".encode())
+            time.sleep(0.2)         # the handler is reading the body when the client goes
+        assert cli.get("/_emulator/health")[0] == 200
+        _, metrics = cli.get("/_emulator/metrics")
+    finally:
+        assert cli.terminate() == 0
+    assert b"Traceback" not in cli.err and b"internal error" not in cli.err and b"Error handling" not in cli.err
+    assert b"InternalError" not in metrics
+    if not target.startswith("/_emulator"):
+        assert b'code="ClientClosed"' in metrics and b"-> ClientClosed" in cli.err
 
 
 # JSON logs ---------------------------------------------------------------------------------------------------

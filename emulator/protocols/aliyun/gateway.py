@@ -21,6 +21,7 @@ from emulator.protocols.aliyun.errors import GATEWAY_ERRORS, gateway_error, miss
 from emulator.protocols.aliyun.product import ActionContext, ActionSpec, AliyunProduct
 from emulator.protocols.aliyun.request import AliyunRequest, read_aliyun_request
 from emulator.protocols.faults import apply_fault
+from emulator.protocols.hangup import CLIENT_CLOSED, ClientClosedRequest, nobody_to_answer
 
 log = logging.getLogger("sms_emulator.requests")
 
@@ -87,6 +88,9 @@ class AliyunGateway:
         except EmulatorError as error:
             self._note(request, product, action, phones, error.code, error.message, request_id)
             return self._error(error, product, request_id, trace_id)
+        except ClientClosedRequest:
+            self._note(request, product, action, phones, CLIENT_CLOSED, None, request_id)
+            return nobody_to_answer()
         except Exception:  # a bug of ours must still answer in the provider's shape, and be visible
             log.exception("internal error while handling %s (RequestId %s)", action, request_id)
             self._note(request, product, action, phones, "InternalError", None, request_id)

@@ -26,6 +26,7 @@ from emulator.core.phones import parse_mainland, parse_phone
 from emulator.core.templates import render, segments, variables
 from emulator.ops.outcome import note
 from emulator.protocols.faults import apply_fault
+from emulator.protocols.hangup import CLIENT_CLOSED, ClientClosedRequest, nobody_to_answer, read_body
 from emulator.providers.onecloud.errors import (
     DEFAULT_FAILURE,
     DELIVERED,
@@ -65,6 +66,9 @@ class OneCloudGateway:
         except EmulatorError as error:
             note(request, PROVIDER, ACTION, (phone_label,), error.code, error.message)
             return answer(int(error.code), error.message or ONECLOUD_ERRORS.get(error.code).message, "")
+        except ClientClosedRequest:
+            note(request, PROVIDER, ACTION, (phone_label,), CLIENT_CLOSED)
+            return nobody_to_answer()
 
     def _authenticate(self, request: web.Request) -> Account:
         secret = request.headers.get("Authorization", "").strip()
@@ -143,7 +147,7 @@ async def _read_params(request: web.Request) -> dict[str, str]:
     pairs = _decode(request.rel_url.raw_query_string, "query string")
     if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
         try:
-            body = await request.read()
+            body = await read_body(request)
         except web.HTTPRequestEntityTooLarge:
             raise _error("414", "参数不合法: request body too large") from None
         try:
