@@ -15,6 +15,7 @@ from emulator.core.backend import Backend
 from emulator.core.fixtures import load_fixtures
 from emulator.ops.setup import setup_ops
 from emulator.protocols.aliyun.gateway import AliyunGateway
+from emulator.protocols.faults import setup_draining
 from emulator.providers import dypns, dysms, onecloud
 from emulator.providers.dypns import receipts as dypns_receipts
 from emulator.providers.dysms import receipts as dysms_receipts
@@ -51,6 +52,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> web.Applica
     app[BACKEND_KEY] = backend
     aliyun = AliyunGateway(backend, [dysms.build(), dypns.build()])
     app[GATEWAY_KEY] = aliyun
+    setup_draining(app)     # SIGTERM ends scenario latency and hangs: the process exits in seconds
     setup_admin(app)
     setup_callbacks_admin(app)
     setup_scenario_admin(app, settings.scenario)   # GET/PUT/DELETE /_emulator/scenario, hot reload of the file

@@ -257,3 +257,45 @@ def test_flags_are_checked_like_the_environment():
 def test_version():
     result = run_cli("--version")
     assert result.returncode == 0 and result.stdout.strip() == f"sms-emulator {__version__}"
+
+
+# Shutdown ------------------------------------------------------------------------------------------------------
+
+
+def test_sigterm_exits_within_seconds_with_a_hang_and_a_long_latency_in_flight(tmp_path):
+    """`docker stop` kills after 10 s: a `fault: hang` (two minutes) or a 10-minute latency must not hold the exit.
+    The latency's answer goes out at once; the hang ends as a closed connection."""
+    import threading
+
+    scenario = tmp_path / "slow.yaml"
+    scenario.write_text("rules:\n"
+                        "  - match: {phone: '13912340001'}\n    then: {fault: hang}\n"
+                        "  - match: {phone: '13912340002'}\n    then: {latency: 600}\n")
+    cli = serve(tmp_path, "--scenario", str(scenario)).start()
+    results: dict[str, Any] = {}
+
+    def send(phone: str) -> None:
+        try:
+            results[phone] = cli.request("GET", f"/?module=sms&file=send&action=send&mobphone={phone}&code=1"
+                                                "&smstemplate=1001", headers={"Authorization": "testappsecret"},
+                                         timeout=60)
+        except Exception as exc:    # the hang: the connection is closed without an answer
+            results[phone] = exc
+
+    threads = [threading.Thread(target=send, args=(phone,)) for phone in ("13912340001", "13912340002")]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    try:
+        assert cli.terminate(timeout=15) == 0
+    finally:
+        cli.kill()
+    took = time.monotonic() - started
+    for thread in threads:
+        thread.join(timeout=5)
+    assert took < 5, f"SIGTERM took {took:.1f} s"
+    status, body = results["13912340002"]
+    assert status == 200 and json.loads(body)["code"] == 200           # answered, not dropped
+    assert isinstance(results["13912340001"], OSError) or "RemoteDisconnected" in repr(results["13912340001"])
+    assert b"Traceback" not in cli.err

@@ -5,7 +5,6 @@ protocol (decode, authenticate, route) -> Call -> policy decision -> product act
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -20,7 +19,7 @@ from emulator.protocols.aliyun.auth import Authenticator
 from emulator.protocols.aliyun.errors import GATEWAY_ERRORS, gateway_error, missing
 from emulator.protocols.aliyun.product import ActionContext, ActionSpec, AliyunProduct
 from emulator.protocols.aliyun.request import AliyunRequest, read_aliyun_request
-from emulator.protocols.faults import apply_fault
+from emulator.protocols.faults import apply_fault, pause
 from emulator.protocols.hangup import CLIENT_CLOSED, ClientClosedRequest, nobody_to_answer
 
 log = logging.getLogger("sms_emulator.requests")
@@ -72,7 +71,7 @@ class AliyunGateway:
                         received_at=now)
             decision = backend.policy.decide(call)
             if decision.latency:
-                await asyncio.sleep(decision.latency)
+                await pause(request, decision.latency)
             if decision.fault:
                 note(request, product.code, action, phones, f"fault:{decision.fault}", decision.rule, request_id)
                 return await apply_fault(request, decision.fault)

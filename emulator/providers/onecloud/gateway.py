@@ -8,7 +8,6 @@ transport failure, so malformed input must never turn into a 4xx/5xx here.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -25,7 +24,7 @@ from emulator.core.outcomes import Call
 from emulator.core.phones import parse_mainland, parse_phone
 from emulator.core.templates import render, segments, variables
 from emulator.ops.outcome import note
-from emulator.protocols.faults import apply_fault
+from emulator.protocols.faults import apply_fault, pause
 from emulator.protocols.hangup import CLIENT_CLOSED, ClientClosedRequest, nobody_to_answer, read_body
 from emulator.providers.onecloud.errors import (
     DEFAULT_FAILURE,
@@ -96,7 +95,7 @@ class OneCloudGateway:
                     signs=(sign.group(1),) if sign else (), template=template_id, received_at=now)
         decision = backend.policy.decide(call)
         if decision.latency:
-            await asyncio.sleep(decision.latency)
+            await pause(request, decision.latency)
         if decision.fault:
             note(request, PROVIDER, ACTION, call.phones, f"fault:{decision.fault}", decision.rule)
             return await apply_fault(request, decision.fault)
