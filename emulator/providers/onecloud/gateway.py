@@ -17,7 +17,7 @@ from aiohttp import web
 
 from emulator.core.accounts import Account
 from emulator.core.backend import Backend
-from emulator.core.callbacks import receiver_url
+from emulator.core.callbacks import ADMIN_TARGET, receiver_url, targets_admin_api
 from emulator.core.errors import EmulatorError, ErrorSpec
 from emulator.core.outbox import accept_message
 from emulator.core.outcomes import Call
@@ -117,6 +117,8 @@ class OneCloudGateway:
         requested = params.get("returnurl", "").strip() or None
         return_url = receiver_url(requested) if requested is not None else None
         if requested is not None and return_url is None:
+            if targets_admin_api(requested):
+                raise _error("414", f"参数不合法: returnurl: {ADMIN_TARGET}")
             raise _error("414", "参数不合法: returnurl must be an absolute http(s) URL")
         content = render(text, {name: code for name in names})
         cost = segments(content)
