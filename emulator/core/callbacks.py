@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 import aiohttp
 
@@ -54,6 +54,11 @@ MAX_URL_LENGTH = 2048
 
 #: The admin API's prefix (emulator.admin.api.PREFIX; core does not import the admin layer).
 ADMIN_PREFIX = "/_emulator"
+#: Sent with every report; the admin API refuses requests bearing it (a report never drives the admin API).
+USER_AGENT = "sms-emulator-callbacks"
+#: The path of a URL: after the scheme and authority, before any query or fragment (`urlsplit` would raise on
+#: a bracketed host it does not like; the receiver pattern allows those).
+_PATH = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?(?://[^/?#\\]*)?([^?#]*)")
 ADMIN_TARGET = "the emulator's admin API (/_emulator/...) is never a report receiver"
 
 
@@ -64,7 +69,8 @@ def targets_admin_api(url: str) -> bool:
     names and ports reach this very emulator (aliases, Docker networks, port maps) cannot be known from inside:
     so the path decides. Percent-escapes, dot segments and doubled slashes are resolved first.
     """
-    path = unquote(urlsplit(url).path).replace("\\", "/")
+    match = _PATH.match(url)
+    path = unquote(match.group(1) if match else url).replace("\\", "/")
     path = posixpath.normpath("/" + path.lstrip("/")).lower()
     return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
 
@@ -239,7 +245,7 @@ class CallbackDispatcher:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=MAX_CONCURRENT, force_close=True, ssl=self._tls)
             self._session = aiohttp.ClientSession(connector=connector, trust_env=False,
-                                                  headers={"User-Agent": "sms-emulator-callbacks"})
+                                                  headers={"User-Agent": USER_AGENT})
             self._slots = asyncio.Semaphore(MAX_CONCURRENT)
         assert self._slots is not None
         return self._session, self._slots
