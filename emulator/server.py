@@ -12,6 +12,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from emulator.app import build_app, build_backend
 from emulator.core.backend import Backend
+from emulator.ops.connections import guard_connections
 from emulator.ops.setup import TLS_KEY
 from emulator.settings import Settings
 
@@ -44,6 +45,7 @@ async def start_site(app: web.Application, host: str, port: int) -> tuple[web.Ap
     runner = web.AppRunner(app, access_log=None, handle_signals=False, max_line_size=MAX_LINE,
                            max_field_size=MAX_LINE, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
+    guard_connections(runner)    # bounded connections, the longest idle shed first; quiet accept errors
     tls = app.get(TLS_KEY)
     site = web.TCPSite(runner, host, port, reuse_address=True, ssl_context=tls.context if tls else None)
     try:
