@@ -22,7 +22,7 @@ from aiohttp import web
 
 from emulator.admin.api import BACKEND_KEY, PREFIX, json_object, problem, reply
 from emulator.core.accounts import Account
-from emulator.core.callbacks import receiver_url
+from emulator.core.callbacks import ADMIN_TARGET, receiver_url, targets_admin_api
 from emulator.core.fixtures import FUNCTIONS_SCHEMA, LIMITS_SCHEMA
 from emulator.core.ids import RandomSource
 
@@ -56,6 +56,9 @@ def _settings(body: dict[str, Any]) -> dict[str, Any]:
     checked = {k: None if v is None else receiver_url(v) for k, v in urls.items()}
     bad = [k for k, v in urls.items() if v is not None and checked[k] is None]
     if bad:
+        admin = [k for k in bad if isinstance(urls[k], str) and targets_admin_api(urls[k])]
+        if admin:
+            raise ValueError(f"{', '.join(admin)}: {ADMIN_TARGET}")
         raise ValueError(f"{', '.join(bad)}: expected an absolute http(s) URL (http://host:port/path) or null")
     if receipts:
         out["receipts"] = {k: checked[k] for k in receipts}

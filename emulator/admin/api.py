@@ -17,6 +17,7 @@ from aiohttp import web
 from emulator import __version__
 from emulator.core.backend import Backend
 from emulator.core.phones import parse_phone
+from emulator.protocols.hangup import read_body as read_whole_body
 
 PREFIX = "/_emulator"
 BACKEND_KEY: web.AppKey[Backend] = web.AppKey("backend", Backend)
@@ -63,7 +64,7 @@ async def latest_code(request: web.Request) -> web.Response:
 async def read_body(request: web.Request) -> bytes:
     """The request body; one over the size limit is answered 413 in the admin API's own error shape."""
     try:
-        return await request.read()
+        return await read_whole_body(request)
     except web.HTTPRequestEntityTooLarge:
         raise web.HTTPRequestEntityTooLarge(
             max_size=request.client_max_size, actual_size=request.content_length or 0,
