@@ -39,12 +39,16 @@ class AliyunGateway:
         self.backend = backend
         self.products = products
         self.auth = Authenticator(backend)
-        self._routes: dict[str, tuple[AliyunProduct, ActionSpec]] = {}
+        self._routes: dict[str, tuple[AliyunProduct, ActionSpec | None]] = {}
         for product in products:
             for name, spec in product.actions.items():
                 self._routes[name] = (product, spec)
             if product.setup is not None:
                 product.setup(backend)
+        for product in products:    # real actions nobody models: routed to their product, to be refused there
+            for name in product.unmodelled():
+                self._routes.setdefault(name, (product, None))
+        self._by_label = {product.host.split(".")[0]: product for product in products}
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         backend = self.backend
@@ -56,8 +60,12 @@ class AliyunGateway:
         try:
             req = await read_aliyun_request(request)
             action, version = self._action_and_version(req)
-            product, spec = self._route(action, version)
-            principal = self.auth.authenticate(req)
+            product, spec = self._route(action, version, req.host)
+            principal = self.auth.authenticate(req)   # a real API is signed like any other, modelled or not
+            if spec is None:
+                raise gateway_error("Emulator.ActionNotModelled",
+                                    f"{action} is a real API of {product.host} (version {product.version}) that "
+                                    f"the emulator does not model; docs/coverage.md lists what it models.")
             account = principal.account
             now = backend.clock.now()
             if account.qps is not None and not backend.qps.allow(account.name, account.qps, now):
@@ -118,8 +126,17 @@ class AliyunGateway:
             raise missing("Version")
         return action, version
 
-    def _route(self, action: str, version: str) -> tuple[AliyunProduct, ActionSpec]:
-        route = self._routes.get(action)
+    def _route(self, action: str, version: str, host: str) -> tuple[AliyunProduct, ActionSpec | None]:
+        """The product and action a call names; no action (None) for a real API the emulator does not model.
+
+        Names are routed alone (tests and most users call every product on one endpoint), except when the
+        Host names a product that has the action without modelling it: dypnsapi's own QuerySendDetails is
+        not dysmsapi's, and answering it with dysmsapi's would mislead."""
+        named = self._by_label.get(host.split(".")[0].lower())
+        if named is not None and action in named.catalog and action not in named.actions:
+            route: tuple[AliyunProduct, ActionSpec | None] | None = (named, None)
+        else:
+            route = self._routes.get(action)
         if route is None:
             raise gateway_error("InvalidAction.NotFound",
                                 f"Specified api is not found, please check your url and method. "
