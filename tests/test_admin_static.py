@@ -9,7 +9,7 @@ from importlib import resources
 
 import pytest
 
-INBOX_FILES = ("index.html", "inbox.css", "inbox.js", "favicon.svg")
+INBOX_FILES = ("index.html", "inbox.css", "inbox.js", "i18n.js", "favicon.svg")
 
 
 def fetch(server, path: str) -> tuple[int, str, bytes]:
@@ -24,7 +24,7 @@ def test_the_inbox_page_and_its_assets_are_served(emulator):
     status, kind, body = fetch(emulator, "/_emulator/")
     assert status == 200 and kind.startswith("text/html") and b"inbox/inbox.js" in body
     for name, kind_prefix in (("inbox.css", "text/css"), ("inbox.js", "text/javascript"),
-                              ("favicon.svg", "image/svg+xml")):
+                              ("i18n.js", "text/javascript"), ("favicon.svg", "image/svg+xml")):
         status, kind, body = fetch(emulator, f"/_emulator/inbox/{name}")
         assert status == 200 and kind.startswith(kind_prefix) and body
 
