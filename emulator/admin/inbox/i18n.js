@@ -152,7 +152,7 @@
       "details.code": "验证码",
       "details.segments": "计费条数",
       "details.sent": "发送时间",
-      "details.final": "送达时间",
+      "details.final": "回执时间",
       "details.receipt": "回执状态码",
       "callbacks.title": "状态报告与回调",
       "callbacks.intro": "模拟器向应用发起的每一次 POST（1oc 状态报告、SmsReport、DypnsSmsVerifyReport、SmsUp），逐次列出；还有按虚拟时钟等待下次重试的报告。",
