@@ -155,7 +155,7 @@
       "details.final": "回执时间",
       "details.receipt": "回执状态码",
       "callbacks.title": "状态报告与回调",
-      "callbacks.intro": "模拟器向应用发起的每一次 POST（1oc 状态报告、SmsReport、DypnsSmsVerifyReport、SmsUp），逐次列出；还有按虚拟时钟等待下次重试的报告。",
+      "callbacks.intro": "模拟器向应用发出的每一次 POST 回调（1oc 状态报告、SmsReport、DypnsSmsVerifyReport、SmsUp）都逐次列在这里，也包括按虚拟时钟等待下次重试的报告。",
       "callbacks.emptyTitle": "还没有回调。",
       "callbacks.emptyBefore": "用",
       "callbacks.emptyOr": "设置账号的回调地址，或向 sms.1oc.cn 传入",
