@@ -281,12 +281,19 @@ def test_the_same_headings_at_the_same_levels_in_the_same_order(readmes):
     assert not problems, "the two READMEs' outlines differ:\n" + "\n".join(problems)
 
 
+def counterparts(en: Section, zh: Section, kind: str, fix: str) -> list[tuple[int, tuple]]:
+    """A section's code blocks or tables numbered with their translations, once their counts agree."""
+    mine, theirs = (en.blocks, zh.blocks) if kind == "code block" else (en.tables, zh.tables)
+    assert len(mine) == len(theirs), (
+        f"{where(en)} has {len(mine)} {kind}(s), its translation (README.zh-CN.md line {zh.line}) {len(theirs)}: "
+        + fix)
+    return list(enumerate(zip(mine, theirs, strict=True), 1))
+
+
 def test_the_same_code_blocks(readmes):
     for en, zh in paired(readmes):
-        assert len(en.blocks) == len(zh.blocks), (
-            f"{where(en)} has {len(en.blocks)} code block(s), its translation (README.zh-CN.md line {zh.line}) "
-            f"{len(zh.blocks)}: copy the code blocks over, translating only their comments")
-        for number, (a, b) in enumerate(zip(en.blocks, zh.blocks, strict=True), 1):
+        for number, (a, b) in counterparts(en, zh, "code block", "copy the code blocks over, translating only "
+                                                                 "their comments"):
             assert a.language == b.language, (
                 f"{where(en)}, code block {number} (line {a.line}) is ```{a.language} but its translation "
                 f"(README.zh-CN.md line {b.line}) is ```{b.language}")
@@ -304,10 +311,7 @@ def test_the_same_code_blocks(readmes):
 
 def test_the_same_tables_with_the_same_code_in_every_cell(readmes):
     for en, zh in paired(readmes):
-        assert len(en.tables) == len(zh.tables), (
-            f"{where(en)} has {len(en.tables)} table(s), its translation (README.zh-CN.md line {zh.line}) "
-            f"{len(zh.tables)}")
-        for number, (a, b) in enumerate(zip(en.tables, zh.tables, strict=True), 1):
+        for number, (a, b) in counterparts(en, zh, "table", "translate the tables, keeping their rows"):
             name = f"{where(en)}, table {number} (README.md line {a.line}, README.zh-CN.md line {b.line})"
             shape_a, shape_b = [len(r) for r in a.rows], [len(r) for r in b.rows]
             assert len(a.rows) == len(b.rows), (
