@@ -49,7 +49,11 @@ async def advance_clock(request: web.Request) -> web.Response:
         return problem(400, f'body must be {{"seconds": N}} with 0 <= N <= {MAX_ADVANCE:.0f} (100 years)')
     if backend.clock.now() + seconds > LATEST:     # the body is fine; where the clock stands is not
         return problem(409, "advancing that far from where the clock stands would pass the year 9999")
+    offset = backend.clock.offset + float(seconds)
     jobs_run = await _move_to(backend, backend.clock.now() + float(seconds))
+    # Stepping took some wall time, which `set` took out of the offset: an advance of N moves it by exactly N.
+    if backend.clock.offset < offset:
+        backend.clock.advance(offset - backend.clock.offset)
     return reply({**_state(backend), "jobs_run": jobs_run})
 
 
