@@ -5,7 +5,6 @@ protocol (decode, authenticate, route) -> Call -> policy decision -> product act
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -14,13 +13,15 @@ from aiohttp import web
 from emulator.core.backend import Backend
 from emulator.core.errors import EmulatorError
 from emulator.core.outcomes import Call
+from emulator.core.persistence import StoreFailing
 from emulator.ops.outcome import note
 from emulator.protocols.aliyun import envelope
 from emulator.protocols.aliyun.auth import Authenticator
 from emulator.protocols.aliyun.errors import GATEWAY_ERRORS, gateway_error, missing
 from emulator.protocols.aliyun.product import ActionContext, ActionSpec, AliyunProduct
 from emulator.protocols.aliyun.request import AliyunRequest, read_aliyun_request
-from emulator.protocols.faults import apply_fault
+from emulator.protocols.faults import apply_fault, pause
+from emulator.protocols.hangup import CLIENT_CLOSED, ClientClosedRequest, nobody_to_answer
 
 log = logging.getLogger("sms_emulator.requests")
 
@@ -79,7 +80,7 @@ class AliyunGateway:
                         received_at=now)
             decision = backend.policy.decide(call)
             if decision.latency:
-                await asyncio.sleep(decision.latency)
+                await pause(request, decision.latency)
             if decision.fault:
                 note(request, product.code, action, phones, f"fault:{decision.fault}", decision.rule, request_id)
                 return await apply_fault(request, decision.fault)
@@ -90,11 +91,20 @@ class AliyunGateway:
             ctx = ActionContext(backend, product, call, account, principal, request_id, params,
                                 limit_overrides=decision.limits)
             fields = spec.handler(ctx)
+            await backend.committed()       # acknowledged means kept: StoreFailing answers ServiceUnavailable
             note(request, product.code, action, phones, "OK", fields.get("BizId"), request_id)
             return envelope.respond(envelope.success_body(fields, request_id), request_id, trace_id)
+        except StoreFailing as failure:
+            log.error("%s not acknowledged (RequestId %s): the state database cannot be written: %s",
+                      action, request_id, failure)
+            self._note(request, product, action, phones, "ServiceUnavailable", "store failing", request_id)
+            return self._error(gateway_error("ServiceUnavailable"), product, request_id, trace_id)
         except EmulatorError as error:
             self._note(request, product, action, phones, error.code, error.message, request_id)
             return self._error(error, product, request_id, trace_id)
+        except ClientClosedRequest:
+            self._note(request, product, action, phones, CLIENT_CLOSED, None, request_id)
+            return nobody_to_answer()
         except Exception:  # a bug of ours must still answer in the provider's shape, and be visible
             log.exception("internal error while handling %s (RequestId %s)", action, request_id)
             self._note(request, product, action, phones, "InternalError", None, request_id)

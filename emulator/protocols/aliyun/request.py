@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from emulator.protocols.aliyun.errors import gateway_error
+from emulator.protocols.hangup import read_body
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 
@@ -80,7 +81,7 @@ async def read_aliyun_request(request: web.Request) -> AliyunRequest:
         else:
             headers[name] = [value]
     try:
-        body = await request.read()
+        body = await read_body(request)
     except web.HTTPRequestEntityTooLarge:
         raise gateway_error("RequestEntityTooLarge",
                             "The request body is larger than the emulator accepts "
