@@ -90,7 +90,8 @@ class Authenticator:
         access_key_id = params["AccessKeyId"]
         account, secret, sts = self._credentials(access_key_id, params.get("SecurityToken"))
         self._check_fresh(params["Timestamp"])
-        string_to_sign = sig.rpc_string_to_sign(req.method, req.query + req.form)
+        # each name once, as the SDKs sign (identical duplicates were folded into one parameter)
+        string_to_sign = sig.rpc_string_to_sign(req.method, params.items())
         expected = sig.rpc_signature(secret, string_to_sign)
         if not sig.constant_time_equal(expected, params["Signature"]):
             raise gateway_error("SignatureDoesNotMatch", SIGNATURE_MISMATCH_TEXT + string_to_sign)
