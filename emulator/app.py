@@ -9,12 +9,14 @@ from aiohttp import web
 
 from emulator.admin.api import BACKEND_KEY, PREFIX, problem, setup_admin
 from emulator.admin.callbacks import setup_callbacks_admin
+from emulator.admin.guard import setup_guard
 from emulator.admin.scenario_api import setup_scenario_admin
 from emulator.admin.surface import setup_surface
 from emulator.core.backend import Backend
 from emulator.core.fixtures import load_fixtures
 from emulator.ops.setup import setup_ops
 from emulator.protocols.aliyun.gateway import AliyunGateway
+from emulator.protocols.faults import setup_draining
 from emulator.providers import dypns, dysms, onecloud
 from emulator.providers.dypns import receipts as dypns_receipts
 from emulator.providers.dysms import receipts as dysms_receipts
@@ -51,6 +53,9 @@ def build_app(settings: Settings, backend: Backend | None = None) -> web.Applica
     app[BACKEND_KEY] = backend
     aliyun = AliyunGateway(backend, [dysms.build(), dypns.build()])
     app[GATEWAY_KEY] = aliyun
+    # Outermost: cross-site and DNS-rebinding requests to the admin API are refused before anything runs.
+    setup_guard(app, [*settings.admin_hosts(), *(p.host for p in aliyun.products), onecloud.HOST])
+    setup_draining(app)     # SIGTERM ends scenario latency and hangs: the process exits in seconds
     setup_admin(app)
     setup_callbacks_admin(app)
     setup_scenario_admin(app, settings.scenario)   # GET/PUT/DELETE /_emulator/scenario, hot reload of the file

@@ -60,6 +60,9 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
                                                          "else a temporary directory); also at /_emulator/ca.pem")
     parser.add_argument("--callback-ca", metavar="PEM",
                         help="also trust these CAs for HTTPS report receivers (a test receiver's own CA)")
+    parser.add_argument("--allowed-host", metavar="NAME", action="append",
+                        help="a Host name the admin API answers for besides loopback, IP literals, names without a "
+                             "dot and the providers' (a DNS-rebinding guard); repeatable, *.example.com, * for any")
     parser.add_argument("--db", metavar="FILE", help="keep state (messages, accounts, codes, report queue, clock) "
                                                      "in this SQLite file across restarts")
 
@@ -81,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
                                              scenario=args.scenario, seed=args.seed, store_cap=args.store_cap,
                                              max_body=args.max_body, callback_ca=args.callback_ca,
                                              quiet=args.quiet, log_format=args.log_format, tls=args.tls,
-                                             cert=args.cert, key=args.key, ca_out=args.ca_out, db=args.db)
+                                             cert=args.cert, key=args.key, ca_out=args.ca_out, db=args.db,
+                                             allowed_hosts=",".join(args.allowed_host) if args.allowed_host else None)
         return asyncio.run(_serve(settings))
     except CONFIG_ERRORS as exc:
         print(f"sms-emulator: {_one_line(exc)}", file=sys.stderr)

@@ -12,11 +12,15 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from emulator.app import build_app, build_backend
 from emulator.core.backend import Backend
+from emulator.ops.connections import guard_connections
 from emulator.ops.setup import TLS_KEY
 from emulator.settings import Settings
 
 #: SendSms carries up to 1000 numbers in the query string (~14 KB), beyond aiohttp's default 8 KB request line.
 MAX_LINE = 64 * 1024
+#: How long a shutdown waits for a request in flight, then as long again once it is cancelled (aiohttp's default,
+#: 60 s, is six times `docker stop`'s grace period). Scenario latency and hangs end at shutdown on their own.
+SHUTDOWN_TIMEOUT = 3.0
 
 
 class _ParseErrorFilter(logging.Filter):
@@ -39,8 +43,9 @@ logging.getLogger("aiohttp.server").addFilter(_ParseErrorFilter())
 async def start_site(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
     """Serve `app` (over HTTPS when it was built with TLS); returns the runner and the bound port."""
     runner = web.AppRunner(app, access_log=None, handle_signals=False, max_line_size=MAX_LINE,
-                           max_field_size=MAX_LINE)
+                           max_field_size=MAX_LINE, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
+    guard_connections(runner)    # bounded connections, the longest idle shed first; quiet accept errors
     tls = app.get(TLS_KEY)
     site = web.TCPSite(runner, host, port, reuse_address=True, ssl_context=tls.context if tls else None)
     try:

@@ -27,6 +27,12 @@ class Settings:
     ca_out: str | None = None          # where to write the generated CA (default: next to the db, or a temp dir)
     db: str | None = None              # SQLite file keeping the state across restarts; None = in memory only
     callback_ca: str | None = None     # PEM file of CAs to trust for HTTPS report receivers, besides the system's
+    allowed_hosts: str | None = None   # comma-separated Host names the admin API answers besides the built-in ones
+
+    def admin_hosts(self) -> list[str]:
+        """The names the admin API answers for besides the built-in ones: `--host` and `--allowed-host`."""
+        extra = [name.strip() for name in (self.allowed_hosts or "").split(",") if name.strip()]
+        return [self.host, *extra]
 
     def __post_init__(self) -> None:
         """Values that would start an emulator that cannot work are one clear line at start, not a crash later."""

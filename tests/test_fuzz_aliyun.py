@@ -134,7 +134,7 @@ def test_a_huge_body_gets_the_json_error_shape(emulator):
 
 def test_duplicated_and_badly_encoded_parameters_are_named(emulator):
     headers = [("Host", emulator.endpoint), ("Content-Length", "0")]
-    dup = send_raw(emulator.host, emulator.port, build_request("POST", "/?Action=SendSms&Action=SendSms", headers))
+    dup = send_raw(emulator.host, emulator.port, build_request("POST", "/?Action=SendSms&Action=QuerySmsSign", headers))
     assert (dup.status, dup.json()["Code"]) == (400, "InvalidParameter")
     assert "Action" in dup.json()["Message"]
     bad = send_raw(emulator.host, emulator.port, build_request("POST", "/?Action=%FF%FE", headers))

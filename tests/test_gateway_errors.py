@@ -81,3 +81,44 @@ def test_a_security_token_must_belong_to_a_known_sts_credential(emulator):
     query = signed_query("SendSms", {**SEND, "SecurityToken": "garbage"}, emulator.backend.clock.wall())
     response = _post(emulator, "/?" + query)
     assert (response.status, response.json()["Code"]) == (400, "InvalidSecurityToken.Malformed")
+
+
+_SIGNED = "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version"
+
+
+def _acs3_bytes(server, authorization: bytes, extra: bytes = b"") -> bytes:
+    import time
+
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()).encode()
+    return (b"POST /?PhoneNumbers=1 HTTP/1.1\r\nHost: " + server.endpoint.encode() + b"\r\nx-acs-action: SendSms\r\n"
+            b"x-acs-version: 2017-05-25\r\nx-acs-date: " + stamp + b"\r\nx-acs-signature-nonce: n1\r\n"
+            b"x-acs-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\r\n" + extra +
+            b"Authorization: " + authorization + b"\r\nContent-Length: 0\r\n\r\n")
+
+
+@pytest.mark.parametrize(("authorization", "extra", "fragment"), [
+    (b"ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=" + _SIGNED.encode() + b",Signature=ab\xff", b"",
+     "Authorization header"),
+    (b"ACS3-HMAC-SHA256 Credential=test\xffid,SignedHeaders=" + _SIGNED.encode() + b",Signature=ab", b"",
+     "Authorization header"),
+    (b"ACS3-\xff Credential=testid, SignedHeaders=host;x-\xff, Signature=00", b"", "Authorization header"),
+    (b"ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=" + _SIGNED.encode() + b";x-custom,Signature=ab",
+     b"x-custom: a\xff\xfeb\r\n", "Signed header x-custom"),
+    (b"ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=" + _SIGNED.encode() + b",Signature=ab",
+     b"X-Acs-Signature-Nonce: \xc3\x28\r\n", "Signed header x-acs-signature-nonce"),
+])
+def test_bytes_that_are_not_utf8_in_acs3_auth_are_a_400_envelope(emulator, authorization, extra, fragment):
+    """Raw 0xFF in the Authorization header or a signed header once reached the hash and answered 500."""
+    response = send_raw(emulator.host, emulator.port, _acs3_bytes(emulator, authorization, extra))
+    body = response.json()
+    assert (response.status, body["Code"]) == (400, "IncompleteSignature")
+    assert fragment in body["Message"] and body["RequestId"] == response.headers["x-acs-request-id"]
+    assert response.headers["content-type"] == "application/json;charset=utf-8"
+
+
+def test_an_unsigned_header_with_raw_bytes_does_not_matter(emulator):
+    """Only signed headers are checked: a proxy's header with odd bytes does not stop a request."""
+    response = send_raw(emulator.host, emulator.port, _acs3_bytes(
+        emulator, b"ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=" + _SIGNED.encode() + b",Signature=ab",
+        b"X-Proxy-Note: \xff\r\n"))
+    assert (response.status, response.json()["Code"]) == (400, "SignatureDoesNotMatch")

@@ -398,3 +398,35 @@ def test_any_method_and_body_gets_the_json_shape_and_leaves_the_state_consistent
     stored = emulator.call(lambda: len(emulator.backend.messages)) - before
     assert stored == (1 if answer["code"] == 200 else 0), answer
     assert_state_consistent(emulator)
+
+
+# Reports never drive the admin API ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/_emulator/reset", "/x/../_emulator/reset", "/%5Femulator/reset",
+                                  "//_emulator/clock/advance"])
+def test_a_returnurl_at_the_emulators_own_admin_api_is_refused(emulator, path):
+    """A report POSTed to its own `/_emulator/reset` used to wipe everyone's messages and the clock."""
+    send_1oc_first = onecloud(emulator, send_query(mobphone="13912340011"))[1]
+    assert send_1oc_first["code"] == 200
+    status, body = onecloud(emulator, send_query(mobphone="13912340012", returnurl=f"{emulator.url}{path}"))
+    assert (status, body["code"]) == (200, 414) and "admin API" in body["msg"]
+    advance(emulator, 10)
+    assert [m["phone"] for m in messages(emulator, provider="onecloud")] == ["13912340011"]
+
+
+def test_an_account_receiver_at_the_admin_api_is_refused_and_never_posted_to(emulator):
+    status, body = admin(emulator, "PATCH", "/_emulator/accounts/default",
+                         {"return_url": f"{emulator.url}/_emulator/reset"})
+    assert status == 400 and "admin API" in body["error"]
+    # A fixture file's receiver is not checked by the admin API: the dispatcher itself refuses to POST there.
+    emulator.call(lambda: setattr(emulator.backend.accounts.default(), "onecloud_return_url",
+                                  f"{emulator.url}/_emulator/reset"))
+    try:
+        onecloud(emulator, send_query(mobphone="13912340013"))
+        advance(emulator, 10)
+        [attempt] = admin(emulator, "GET", "/_emulator/callbacks")[1]["attempts"]
+        assert "admin API" in attempt["error"] and attempt["status"] is None
+        assert [m["phone"] for m in messages(emulator, provider="onecloud")] == ["13912340013"]
+    finally:
+        emulator.call(lambda: setattr(emulator.backend.accounts.default(), "onecloud_return_url", None))

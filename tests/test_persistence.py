@@ -164,9 +164,10 @@ def test_without_a_database_nothing_of_persistence_is_attached(tmp_path):
 
     app = build_app(Settings())
     assert DURABLE_KEY not in app
-    assert list(app.middlewares) == []                 # no commit before answers, nor any other per-request layer
+    # no commit before answers: only the admin guard (cross-site and Host checks), which every app has
+    assert [m.__name__ for m in app.middlewares] == ["guard_admin"]
     with_db = build_app(Settings(db=str(tmp_path / "state.db")))
-    assert [m.__name__ for m in with_db.middlewares] == ["commit_admin"]
+    assert [m.__name__ for m in with_db.middlewares] == ["guard_admin", "commit_admin"]
 
 
 # Real processes: kill -9 and SIGTERM -----------------------------------------------------------------------

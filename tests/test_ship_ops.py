@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import time
 import urllib.request
 from typing import Any
 
@@ -119,6 +120,26 @@ def test_each_emulator_has_its_own_registry(emulator):
         other.stop()
 
 
+@pytest.mark.parametrize("target", ["/?Action=SendSms&Version=2017-05-25", "/?module=sms&file=send&action=send",
+                                    "/_emulator/clock/advance"])
+def test_a_client_hanging_up_mid_body_is_not_an_internal_error(tmp_path, target):
+    kind = "application/json" if target.startswith("/_emulator") else "application/x-www-form-urlencoded"
+    cli = serve(tmp_path).start()
+    try:
+        with socket.create_connection(("127.0.0.1", cli.port)) as sock:
+            sock.sendall(f"POST {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n"
+                         f"Content-Type: {kind}\r\n\r\nPhoneNumbers=1".encode())
+            time.sleep(0.2)         # the handler is reading the body when the client goes
+        assert cli.get("/_emulator/health")[0] == 200
+        _, metrics = cli.get("/_emulator/metrics")
+    finally:
+        assert cli.terminate() == 0
+    assert b"Traceback" not in cli.err and b"internal error" not in cli.err and b"Error handling" not in cli.err
+    assert b"InternalError" not in metrics
+    if not target.startswith("/_emulator"):
+        assert b'code="ClientClosed"' in metrics and b"-> ClientClosed" in cli.err
+
+
 # JSON logs ---------------------------------------------------------------------------------------------------
 
 
@@ -144,6 +165,24 @@ def test_json_logs_are_one_object_per_line_with_the_request_fields(tmp_path, how
     assert sent["outcome"] == "200" and isinstance(sent["latency_ms"], float) and sent["level"] == "info"
     refused = next(r for r in records if r.get("phone") == "abc")
     assert refused["outcome"] == "411"
+
+
+def test_json_logs_stay_valid_utf8_whatever_bytes_a_client_sends(tmp_path):
+    """An action name of raw 0xFF bytes is quoted in the request line's detail: escaped (`\\xff`), never raw."""
+    from tests.rawhttp import send_raw
+
+    cli = serve(tmp_path, "--log-format", "json").start()
+    try:
+        request = (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nx-acs-action: Send\xff\xfeSms\r\n"
+                   b"x-acs-version: 2017-05-25\r\nContent-Length: 0\r\n\r\n")
+        assert send_raw("127.0.0.1", cli.port, request).status == 404
+    finally:
+        assert cli.terminate() == 0
+    lines = cli.out.decode("utf-8").splitlines()        # strict: raises on any invalid byte
+    records = [json.loads(line) for line in lines]
+    assert not cli.err.strip()
+    refused = next(r for r in records if r.get("outcome") == "InvalidAction.NotFound")
+    assert "Send\\xff\\xfeSms" in refused["detail"]
 
 
 def test_text_logs_stay_readable_lines(tmp_path):
@@ -218,3 +257,45 @@ def test_flags_are_checked_like_the_environment():
 def test_version():
     result = run_cli("--version")
     assert result.returncode == 0 and result.stdout.strip() == f"sms-emulator {__version__}"
+
+
+# Shutdown ------------------------------------------------------------------------------------------------------
+
+
+def test_sigterm_exits_within_seconds_with_a_hang_and_a_long_latency_in_flight(tmp_path):
+    """`docker stop` kills after 10 s: a `fault: hang` (two minutes) or a 10-minute latency must not hold the exit.
+    The latency's answer goes out at once; the hang ends as a closed connection."""
+    import threading
+
+    scenario = tmp_path / "slow.yaml"
+    scenario.write_text("rules:\n"
+                        "  - match: {phone: '13912340001'}\n    then: {fault: hang}\n"
+                        "  - match: {phone: '13912340002'}\n    then: {latency: 600}\n")
+    cli = serve(tmp_path, "--scenario", str(scenario)).start()
+    results: dict[str, Any] = {}
+
+    def send(phone: str) -> None:
+        try:
+            results[phone] = cli.request("GET", f"/?module=sms&file=send&action=send&mobphone={phone}&code=1"
+                                                "&smstemplate=1001", headers={"Authorization": "testappsecret"},
+                                         timeout=60)
+        except Exception as exc:    # the hang: the connection is closed without an answer
+            results[phone] = exc
+
+    threads = [threading.Thread(target=send, args=(phone,)) for phone in ("13912340001", "13912340002")]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    try:
+        assert cli.terminate(timeout=15) == 0
+    finally:
+        cli.kill()
+    took = time.monotonic() - started
+    for thread in threads:
+        thread.join(timeout=5)
+    assert took < 5, f"SIGTERM took {took:.1f} s"
+    status, body = results["13912340002"]
+    assert status == 200 and json.loads(body)["code"] == 200           # answered, not dropped
+    assert isinstance(results["13912340001"], OSError) or "RemoteDisconnected" in repr(results["13912340001"])
+    assert b"Traceback" not in cli.err

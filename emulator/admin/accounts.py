@@ -7,7 +7,9 @@
 * `GET /_emulator/accounts/{name}` - one account, with its secrets;
 * `PATCH /_emulator/accounts/{name}` `{"return_url"?, "receipts"?, "balance"?, "qps"?, "functions"?, "limits"?}` -
   change where its reports go, its balance or limits. Fixture accounts return to their fixtures on reset;
-  accounts made here keep their settings (a parallel test may still be using them).
+  accounts made here keep their settings (a parallel test may still be using them);
+* `DELETE /_emulator/accounts/{name}` - remove an account made here (204; 409 for a fixture account): its
+  keys, STS credentials, codes and limit windows go, its messages stay for the inbox.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from aiohttp import web
 
 from emulator.admin.api import BACKEND_KEY, PREFIX, json_object, problem, reply
 from emulator.core.accounts import Account
-from emulator.core.callbacks import receiver_url
+from emulator.core.callbacks import ADMIN_TARGET, receiver_url, targets_admin_api
 from emulator.core.fixtures import FUNCTIONS_SCHEMA, LIMITS_SCHEMA
 from emulator.core.ids import RandomSource
 
@@ -54,6 +56,9 @@ def _settings(body: dict[str, Any]) -> dict[str, Any]:
     checked = {k: None if v is None else receiver_url(v) for k, v in urls.items()}
     bad = [k for k, v in urls.items() if v is not None and checked[k] is None]
     if bad:
+        admin = [k for k in bad if isinstance(urls[k], str) and targets_admin_api(urls[k])]
+        if admin:
+            raise ValueError(f"{', '.join(admin)}: {ADMIN_TARGET}")
         raise ValueError(f"{', '.join(bad)}: expected an absolute http(s) URL (http://host:port/path) or null")
     if receipts:
         out["receipts"] = {k: checked[k] for k in receipts}
@@ -114,7 +119,7 @@ async def create_account(request: web.Request) -> web.Response:
     # and accounts outlive resets, so seeded keys would collide with the ones handed out before.
     account = backend.accounts.create(RandomSource(), backend.clock.now(), name=name,
                                       template=backend.accounts.default())
-    _apply(account, settings)
+    request.app[BACKEND_KEY].accounts.update(account, settings)
     return reply(_public(account, with_secrets=True), status=201)
 
 
@@ -138,16 +143,19 @@ async def patch_account(request: web.Request) -> web.Response:
         settings = _settings(body)
     except ValueError as exc:
         return problem(400, str(exc))
-    _apply(account, settings)
+    request.app[BACKEND_KEY].accounts.update(account, settings)
     return reply(_public(account, with_secrets=False))
 
 
-def _apply(account: Account, settings: dict[str, Any]) -> None:
-    for key, value in settings.items():
-        if key == "receipts":
-            account.receipts.update(value)
-        else:
-            setattr(account, key, value)
+async def delete_account(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    try:
+        request.app[BACKEND_KEY].delete_account(name)
+    except KeyError:
+        return problem(404, f"no account {name!r}")
+    except ValueError as exc:
+        return problem(409, str(exc))
+    return web.Response(status=204)
 
 
 def setup_accounts(app: web.Application) -> None:
@@ -155,3 +163,4 @@ def setup_accounts(app: web.Application) -> None:
     app.router.add_post(f"{PREFIX}/accounts", create_account)
     app.router.add_get(f"{PREFIX}/accounts/{{name}}", get_account)
     app.router.add_patch(f"{PREFIX}/accounts/{{name}}", patch_account)
+    app.router.add_delete(f"{PREFIX}/accounts/{{name}}", delete_account)

@@ -17,6 +17,7 @@ from aiohttp import web
 from emulator import __version__
 from emulator.core.backend import Backend
 from emulator.core.phones import parse_phone
+from emulator.protocols.hangup import read_body as read_whole_body
 
 PREFIX = "/_emulator"
 BACKEND_KEY: web.AppKey[Backend] = web.AppKey("backend", Backend)
@@ -37,9 +38,15 @@ def _backend(request: web.Request) -> Backend:
 
 
 async def health(request: web.Request) -> web.Response:
+    """200 `{"status": "ok"}`; 503 `{"status": "failing", "store_error": ...}` while the `--db` database refuses
+    commits (every send is then refused too), so a container's healthcheck notices a full disk."""
     backend = _backend(request)
-    return web.json_response({"status": "ok", "version": __version__,
-                              "uptime": round(time.time() - backend.started_at, 3)})
+    body: dict[str, Any] = {"status": "ok", "version": __version__,
+                            "uptime": round(time.time() - backend.started_at, 3)}
+    error = backend.store_error()
+    if error is not None:
+        body.update(status="failing", store_error=error)
+    return web.json_response(body, status=200 if error is None else 503)
 
 
 async def latest_code(request: web.Request) -> web.Response:
@@ -57,7 +64,7 @@ async def latest_code(request: web.Request) -> web.Response:
 async def read_body(request: web.Request) -> bytes:
     """The request body; one over the size limit is answered 413 in the admin API's own error shape."""
     try:
-        return await request.read()
+        return await read_whole_body(request)
     except web.HTTPRequestEntityTooLarge:
         raise web.HTTPRequestEntityTooLarge(
             max_size=request.client_max_size, actual_size=request.content_length or 0,

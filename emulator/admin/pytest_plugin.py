@@ -238,11 +238,14 @@ class SmsEmulator:
     def close(self) -> None:
         """End of the test: put the default scenario back if the test changed it.
 
-        Messages stay: after a failure, the inbox (`inbox_url`) still shows what the test sent.
+        and delete the test's account. Its messages stay: after a failure, the inbox (`inbox_url`) still
+        shows what the test sent.
         """
         if self._scenario_changed:
             self.admin.call("DELETE", "/scenario", expect=(200, 204))
             self._scenario_changed = False
+        # The account goes (a long session must not pile up thousands); gone already is fine.
+        self.admin.call("DELETE", f"/accounts/{urllib.parse.quote(self.account)}", expect=(204, 404))
 
 
 def _scenario_text(scenario: str | os.PathLike[str]) -> str:

@@ -3,6 +3,9 @@
 * `GET /_emulator/openapi.json` - the admin API's OpenAPI 3.1 document (`emulator/admin/openapi.json`);
 * `GET /_emulator/` - the inbox page; `GET /_emulator/inbox/{file}` - its CSS and JavaScript.
 
+The page's `<html lang>` follows `Accept-Language` (Chinese or English), so the first paint already uses the
+right fonts; the words themselves are chosen in the browser by `inbox/i18n.js`, by the same rule.
+
 The inbox is plain files with no build step and no CDN, read from the installed package, so it works offline
 and in the wheel exactly as in a checkout. It talks only to the public inspection API.
 """
@@ -21,6 +24,8 @@ _TYPES = {".html": "text/html", ".css": "text/css", ".js": "text/javascript", ".
           ".json": "application/json"}
 #: A bare file name with a known extension: nothing can climb out of the inbox folder.
 _ASSET = re.compile(r"[a-z0-9][a-z0-9_-]*\.(?:css|js|svg)")
+_QUALITY = re.compile(r";\s*q\s*=\s*([01](?:\.\d{0,3})?)")
+_ENGLISH_PAGE = b'<html lang="en">'
 
 
 @lru_cache(maxsize=32)
@@ -48,8 +53,27 @@ async def openapi(request: web.Request) -> web.Response:
     return _file(("openapi.json",), "openapi.json")
 
 
+def page_language(accept_language: str) -> str:
+    """`zh-CN` when Accept-Language's most wanted English or Chinese range is Chinese (any zh-*: the inbox's
+    only Chinese is Simplified), else `en`: i18n.js's rule, with q-values (ties keep the header's order)."""
+    ranked = []
+    for order, item in enumerate(accept_language.split(",")[:32]):
+        tag = item.split(";")[0].strip().lower()
+        quality = _QUALITY.search(item)
+        ranked.append((-float(quality.group(1)) if quality else -1.0, order, tag.split("-")[0]))
+    for quality, _, primary in sorted(ranked):
+        if quality < 0 and primary in ("zh", "en"):
+            return "zh-CN" if primary == "zh" else "en"
+    return "en"
+
+
 async def inbox_page(request: web.Request) -> web.Response:
-    return _file(("inbox", "index.html"), "index.html")
+    response = _file(("inbox", "index.html"), "index.html")
+    lang = page_language(request.headers.get("Accept-Language", ""))
+    if lang != "en" and isinstance(response.body, bytes):
+        response.body = response.body.replace(_ENGLISH_PAGE, f'<html lang="{lang}">'.encode(), 1)
+    response.headers["Vary"] = "Accept-Language"
+    return response
 
 
 async def inbox_asset(request: web.Request) -> web.Response:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.core.ids import RandomSource
+from emulator.core.sweep import KEPT_AFTER_EXPIRY, SweepPolicy
 
 
 @dataclass
@@ -87,6 +88,7 @@ class AccountRegistry:
         self._sts_by_key: dict[str, StsCredential] = {}
         self._fixture_items: list[dict[str, Any]] = []
         self._fixture_sts: list[tuple[str, dict[str, Any]]] = []
+        self._sts_sweep = SweepPolicy()
 
     # Loading and resetting -------------------------------------------------------------------------
 
@@ -148,6 +150,29 @@ class AccountRegistry:
                 setattr(account, key, value)
         return self.add(account)
 
+    def update(self, account: Account, settings: dict[str, Any]) -> Account:
+        """Change an account's settings (the admin PATCH): one method, so persistence sees which account."""
+        for key, value in settings.items():
+            if key == "receipts":
+                account.receipts.update(value)
+            else:
+                setattr(account, key, value)
+        return account
+
+    def remove(self, name: str) -> Account:
+        """Forget a run-time account with its keys, AppSecret and STS credentials (O(its credentials))."""
+        account = self._accounts[name]
+        if account.from_fixtures:
+            raise ValueError(f"account {name!r} comes from the fixtures (edit accounts.yaml to remove it)")
+        del self._accounts[name]
+        for key in account.access_keys:
+            self._by_key.pop(key, None)
+        if account.onecloud_secret:
+            self._by_app_secret.pop(account.onecloud_secret, None)
+        for token in [t for t, c in self._sts_by_token.items() if c.account == name]:
+            self._drop_sts(token)
+        return account
+
     # Lookup ------------------------------------------------------------------------------------------
 
     def get(self, name: str) -> Account | None:
@@ -172,10 +197,29 @@ class AccountRegistry:
 
     # STS -----------------------------------------------------------------------------------------
 
-    def add_sts(self, credential: StsCredential) -> StsCredential:
+    def add_sts(self, credential: StsCredential, now: float | None = None) -> StsCredential:
+        """Register a credential; given `now` (a run-time issue), sweep out the long-expired ones when due."""
         self._sts_by_token[credential.security_token] = credential
         self._sts_by_key[credential.access_key_id] = credential
+        if now is not None and self._sts_sweep.due(len(self._sts_by_token)):
+            self.prune_sts(now)
         return credential
+
+    def prune_sts(self, now: float) -> int:
+        """Forget run-time credentials expired more than a day ago (fixture ones stay: they are configuration)."""
+        fixture_tokens = {sts["security_token"] for _, sts in self._fixture_sts}
+        gone = [token for token, c in self._sts_by_token.items()
+                if c.expires_at is not None and now >= c.expires_at + KEPT_AFTER_EXPIRY
+                and token not in fixture_tokens]
+        for token in gone:
+            self._drop_sts(token)
+        self._sts_sweep.swept(len(self._sts_by_token))
+        return len(gone)
+
+    def _drop_sts(self, token: str) -> None:
+        credential = self._sts_by_token.pop(token)
+        if self._sts_by_key.get(credential.access_key_id) is credential:
+            del self._sts_by_key[credential.access_key_id]
 
     def sts_by_token(self, token: str) -> StsCredential | None:
         return self._sts_by_token.get(token)

@@ -6,7 +6,7 @@ Providers and the admin API receive a `Backend` and act on it; nothing here know
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from emulator.core.accounts import AccountRegistry
@@ -53,6 +53,19 @@ class Backend:
         # each account's templates and signs (seeded from the fixtures) and their reviews
         self.catalogue = Catalogue(fixtures, self.clock, self.ids, self.scheduler)
         self.on_reset(self.catalogue.clear)
+        #: Set by `--db` (emulator.ops.persist): commits what changed, raising `StoreFailing` if it cannot.
+        self.commit: Callable[[], Awaitable[None]] | None = None
+        #: Why the last commit failed (None: the store is fine, or there is none); health reports it.
+        self.store_error: Callable[[], str | None] = lambda: None
+
+    async def committed(self) -> None:
+        """Return once what has changed so far is kept (a no-op without `--db`).
+
+        Gateways await it before answering success, so "acknowledged means kept": if the commit fails it
+        raises `emulator.core.persistence.StoreFailing` and the gateway answers with the provider's own
+        temporary-failure error instead."""
+        if self.commit is not None:
+            await self.commit()
 
     def on_reset(self, hook: Callable[[], None]) -> None:
         """Extra state (verification codes, callbacks) registers here to be cleared with messages."""
@@ -75,6 +88,14 @@ class Backend:
             self.ids.reseed()
         if what in ("scenario", "all"):
             self.policy.reset()   # last: the scenario's time window restarts at the reset clock
+
+    def delete_account(self, name: str) -> None:
+        """Remove a run-time account (the pytest plugin's per-test ones): its credentials, codes and limit
+        windows go; its messages stay in the (bounded) store, so the inbox still shows what a failed test
+        sent. Raises KeyError (no such account) or ValueError (a fixture account)."""
+        self.accounts.remove(name)
+        self.codes.forget_account(name)
+        self.limits.forget_account(name)
 
     def forget_account(self, name: str) -> None:
         """`reset?what=messages` for one account only: a test on a shared emulator must not wipe its

@@ -17,12 +17,14 @@ import asyncio
 import contextlib
 import json
 import logging
+import posixpath
 import re
 import ssl
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import aiohttp
 
@@ -50,11 +52,35 @@ RECEIVER_URL = re.compile(r"^https?://([A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(:[0-
 MAX_URL_LENGTH = 2048
 
 
+#: The admin API's prefix (emulator.admin.api.PREFIX; core does not import the admin layer).
+ADMIN_PREFIX = "/_emulator"
+#: Sent with every report; the admin API refuses requests bearing it (a report never drives the admin API).
+USER_AGENT = "sms-emulator-callbacks"
+#: The path of a URL: after the scheme and authority, before any query or fragment (`urlsplit` would raise on
+#: a bracketed host it does not like; the receiver pattern allows those).
+_PATH = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?(?://[^/?#\\]*)?([^?#]*)")
+ADMIN_TARGET = "the emulator's admin API (/_emulator/...) is never a report receiver"
+
+
+def targets_admin_api(url: str) -> bool:
+    """Whether `url`'s path, as a server would route it, is under `/_emulator`, on whatever host.
+
+    A report POSTed there would drive an admin API (`/_emulator/reset` wipes everyone's messages), and which host
+    names and ports reach this very emulator (aliases, Docker networks, port maps) cannot be known from inside:
+    so the path decides. Percent-escapes, dot segments and doubled slashes are resolved first.
+    """
+    match = _PATH.match(url)
+    path = unquote(match.group(1) if match else url).replace("\\", "/")
+    path = posixpath.normpath("/" + path.lstrip("/")).lower()
+    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+
+
 def receiver_url(value: object) -> str | None:
-    """`value` as a report receiver's URL, or None when it is not one."""
+    """`value` as a report receiver's URL, or None when it is not one (`targets_admin_api` URLs included)."""
     if not isinstance(value, str) or len(value) > MAX_URL_LENGTH or RECEIVER_URL.match(value) is None:
         return None
-    return value.removesuffix("\n")
+    value = value.removesuffix("\n")
+    return None if targets_admin_api(value) else value
 
 
 @dataclass
@@ -173,6 +199,8 @@ class CallbackDispatcher:
         error: str | None = None
         started = self.clock.now()
         try:
+            if targets_admin_api(payload["url"]):    # a fixture's receiver, or a queue restored from --db
+                raise ValueError(ADMIN_TARGET)
             session, slots = self._client()
             async with slots, session.post(payload["url"], data=data, allow_redirects=False,
                                     headers={"Content-Type": f"{payload['content_type']};charset=utf-8"},
@@ -217,7 +245,7 @@ class CallbackDispatcher:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=MAX_CONCURRENT, force_close=True, ssl=self._tls)
             self._session = aiohttp.ClientSession(connector=connector, trust_env=False,
-                                                  headers={"User-Agent": "sms-emulator-callbacks"})
+                                                  headers={"User-Agent": USER_AGENT})
             self._slots = asyncio.Semaphore(MAX_CONCURRENT)
         assert self._slots is not None
         return self._session, self._slots

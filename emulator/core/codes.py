@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.core.clock import VirtualClock, iso_utc
+from emulator.core.sweep import KEPT_AFTER_EXPIRY, SweepPolicy
 
 #: DuplicatePolicy 1: a new code replaces the live ones (the default of the real service).
 OVERWRITE = 1
@@ -70,6 +71,7 @@ class VerificationCodes:
     _codes: dict[Scope, list[IssuedCode]] = field(default_factory=dict)
     _last_send: dict[Hashable, float] = field(default_factory=dict)
     _seq: itertools.count = field(default_factory=itertools.count)
+    _sweep: SweepPolicy = field(default_factory=SweepPolicy)
 
     # Sending ---------------------------------------------------------------------------------------
 
@@ -81,6 +83,7 @@ class VerificationCodes:
     def record_send(self, scope: Hashable) -> None:
         """Remember a send for the `Interval` check (literal codes count too: the phone got an SMS)."""
         self._last_send[scope] = self.clock.now()
+        self._sweep_if_due()
 
     def issue(self, scope: Scope, code: str, valid_for: float, policy: int = OVERWRITE,
               biz_id: str | None = None, out_id: str | None = None) -> IssuedCode:
@@ -97,7 +100,29 @@ class VerificationCodes:
         # Dead codes are of no use to anyone; dropping them keeps a long-running demo's memory flat.
         codes[:] = [c for c in codes if c.live(now)]
         codes.append(issued)
+        self._sweep_if_due()
         return issued
+
+    # Forgetting --------------------------------------------------------------------------------------
+
+    def _sweep_if_due(self) -> None:
+        if self._sweep.due(max(len(self._codes), len(self._last_send))):
+            self.prune(self.clock.now())
+
+    def prune(self, now: float) -> int:
+        """Forget scopes with no live code and no send for a day: a phone number used once must not stay."""
+        horizon = now - KEPT_AFTER_EXPIRY
+        stale = [scope for scope in set(self._codes) | set(self._last_send)
+                 if all(c.expires_at <= horizon for c in self._codes.get(scope, ()))
+                 and self._last_send.get(scope, float("-inf")) <= horizon]
+        for scope in stale:
+            self._drop(scope)
+        self._sweep.swept(max(len(self._codes), len(self._last_send)))
+        return len(stale)
+
+    def _drop(self, scope: Hashable) -> None:
+        self._codes.pop(scope, None)  # type: ignore[call-overload]
+        self._last_send.pop(scope, None)
 
     # Checking --------------------------------------------------------------------------------------
 
@@ -131,7 +156,6 @@ class VerificationCodes:
 
     def forget_account(self, account: str) -> None:
         """Drop one account's codes and send times (scopes start with the account name)."""
-        for scope in [s for s in self._codes if s[0] == account]:
-            del self._codes[scope]
-        for key in [k for k in self._last_send if isinstance(k, tuple) and k and k[0] == account]:
-            del self._last_send[key]
+        for scope in {s for s in self._codes if s[0] == account} | {
+                k for k in self._last_send if isinstance(k, tuple) and k and k[0] == account}:
+            self._drop(scope)

@@ -2,6 +2,16 @@
 
 With `--seed N` a run is repeatable: the same sequence of calls yields the same ids and codes. Without a seed
 the source is seeded from the OS, so values are unpredictable as in production.
+
+Seeded must mean repeatable, never colliding with what already exists:
+
+* A reset (`reseed`) repeats the sequence, since it also wipes the messages those ids named; but credentials
+  (STS) come from a stream of their own that a reset does not rewind, because a credential handed out before
+  the reset may still sit in an application, and must never come back as another account's.
+* A restart with `--db` starts a new *epoch*: every stream is seeded from `(seed, epoch)`, so the run after the
+  restart is as repeatable as the first (same seed, same database, same ids) but draws from a different
+  sequence than every run before it, and BizIds, mids and credentials already in the database are not
+  issued again. The epoch is kept in the database (`emulator.core.snapshot`).
 """
 
 from __future__ import annotations
@@ -22,13 +32,36 @@ _B64 = string.ascii_letters + string.digits + "+/"
 
 
 class RandomSource:
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int | None = None, epoch: int = 0, stream: str = "") -> None:
         self.seed = seed
-        self._rng = random.Random(seed)
+        self.epoch = epoch
+        self._stream = stream
+        self._rng = random.Random(self._stream_seed())
+        self._credentials: RandomSource | None = None
+
+    def _stream_seed(self) -> int | str | None:
+        if self.seed is None or (self.epoch == 0 and not self._stream):
+            return self.seed        # epoch 0's main stream: exactly what `--seed N` always gave
+        return f"{self.seed}:{self.epoch}:{self._stream}"
 
     def reseed(self) -> None:
-        """Back to the start of the sequence (used by reset, so a seeded run repeats after it)."""
-        self._rng = random.Random(self.seed)
+        """Back to the start of the sequence (used by reset, so a seeded run repeats after it).
+
+        The credentials stream is not rewound: see the module docstring."""
+        self._rng = random.Random(self._stream_seed())
+
+    def new_epoch(self, epoch: int) -> None:
+        """Draw from the sequences of `epoch` from now on (a restart over a database that saw `epoch - 1`)."""
+        self.epoch = epoch
+        self.reseed()
+        self._credentials = None
+
+    @property
+    def credentials(self) -> RandomSource:
+        """The stream STS credentials are drawn from: seeded like this one, never rewound by a reset."""
+        if self._credentials is None:
+            self._credentials = RandomSource(self.seed, self.epoch, stream="credentials")
+        return self._credentials
 
     @property
     def rng(self) -> random.Random:

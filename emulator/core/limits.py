@@ -74,7 +74,11 @@ class SlidingWindowLimiter:
             key, events = next(iter(self._events.items()))
             if events and events[-1] > horizon:
                 return
-            del self._events[key]
+            self._drop(key)
+
+    def _drop(self, key: Hashable) -> None:
+        """Forget one key's window (the `--db` tracker hooks this, so its row goes too)."""
+        del self._events[key]
 
     # State, for inspection and persistence ---------------------------------------------------------------
 
@@ -93,7 +97,7 @@ class SlidingWindowLimiter:
     def forget_account(self, account: str) -> None:
         """Drop the windows of one account: provider keys are `(provider, account, ...)` tuples."""
         for key in [k for k in self._events if isinstance(k, tuple) and len(k) > 1 and k[1] == account]:
-            del self._events[key]
+            self._drop(key)
 
 
 class QpsLimiter:

@@ -39,6 +39,13 @@ class PersistenceError(Exception):
     """The database cannot be opened or is not one of ours (reported in one line at start)."""
 
 
+class StoreFailing(Exception):
+    """A commit failed (disk full, file made read-only): what the request changed is not kept.
+
+    "Acknowledged means kept": a provider request whose changes cannot be committed is answered with the
+    provider's temporary-failure error instead of its success (see `Backend.committed`)."""
+
+
 @dataclass
 class Changes:
     """One transaction's worth of writes."""
@@ -96,10 +103,11 @@ class SqliteStore:
                 key_type = "INTEGER" if table in _INTEGER_KEYED else "TEXT"
                 self._db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key {key_type} PRIMARY KEY, data TEXT NOT NULL)")
             row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            if row is None:
-                self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (json.dumps(SCHEMA_VERSION),))
-            elif json.loads(row[0]) != SCHEMA_VERSION:
+            if row is not None and json.loads(row[0]) != SCHEMA_VERSION:
                 raise sqlite3.DatabaseError(f"schema version {row[0]}, this emulator writes {SCHEMA_VERSION}")
+            # Written even when present: a database that opens but cannot be written (a read-only file or
+            # directory) must fail here, at start, not by silently keeping nothing of what it acknowledges.
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (json.dumps(SCHEMA_VERSION),))
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)

@@ -49,7 +49,8 @@ def job_row(job: Job) -> tuple[int, str]:
 
 
 def account_row(account: Account) -> tuple[str, str]:
-    data = {f.name: getattr(account, f.name) for f in fields(Account)}
+    """Everything but the balance, whose one source of truth is its `balances` row (`balance_row`)."""
+    data = {f.name: getattr(account, f.name) for f in fields(Account) if f.name != "balance"}
     data["disabled_keys"] = sorted(account.disabled_keys)
     return account.name, _dumps(data)
 
@@ -108,7 +109,8 @@ def limit_keys(backend: Backend) -> Iterable[Hashable]:
 
 def meta_values(backend: Backend) -> dict[str, Any]:
     """Scalars that change rarely (the newest message id is written only when the table cannot tell it)."""
-    return {"clock_offset": backend.clock.offset, "callback_counter": backend.callbacks._counter}
+    return {"clock_offset": backend.clock.offset, "callback_counter": backend.callbacks._counter,
+            "id_epoch": backend.ids.epoch}
 
 
 # Restoring -----------------------------------------------------------------------------------------------
@@ -120,9 +122,14 @@ def restore(backend: Backend, snapshot: Snapshot) -> dict[str, int]:
     as if it had been running all along (the clock offset is restored first, so virtual time is continuous).
     """
     meta = snapshot.meta
+    # A new epoch of seeded ids: the same sequence as last time would hand out BizIds, mids and credentials
+    # the database already holds (see emulator.core.ids).
+    backend.ids.new_epoch(int(meta.get("id_epoch", 0)) + 1)
     if "clock_offset" in meta:
         backend.clock._offset = float(meta["clock_offset"])   # exactly: set() would add the time it takes
     counts = {"accounts": _restore_accounts(backend, snapshot.table("accounts"))}
+    # After the accounts: a balance row always wins (databases written before it was the only place a
+    # balance lives also had one in the account row, possibly older than the balance row).
     for name, balance in snapshot.table("balances"):
         account = backend.accounts.get(name)
         if account is not None:

@@ -5,8 +5,9 @@ world for it would make every request cost as much as the state is large. So the
 paths at row granularity: the message store's and the scheduler's change events, and the few mutating
 methods of accounts, codes and limits (wrapped on this backend's instances only, so an emulator without a
 database pays nothing). Rarer, broader operations (reset, forgetting an account, anything done through the
-admin API) mark whole sections for a rewrite instead (`mark_all`), which also covers mutations no hook sees,
-such as an admin endpoint setting an account's attributes directly.
+admin API's reset) mark whole sections for a rewrite instead (`mark_all`). Admin writes to one account go
+through `AccountRegistry.create/update`, hooked here, so they write that account's rows only, however many
+accounts and credentials there are: state an admin endpoint changes must be changed through a hooked method.
 
 A report's job leaves the queue when its POST starts, but its row stays until the POST has finished: killed
 mid-send, the emulator sends that report again after the restart (at least once, as the real platforms do).
@@ -68,9 +69,15 @@ class ChangeTracker:
         b = self.backend
         b.messages.subscribe(self._on_message)
         b.scheduler.watch(self._on_job)
-        _after(b.accounts, "add", lambda account, *a, **k: self._mark(self._accounts, account.name))
+        _after(b.accounts, "add", lambda account, *a, **k: self._mark_account(account.name))
+        _after(b.accounts, "update", lambda account, *a, **k: self._mark_account(account.name))
+        _after(b.accounts, "remove", lambda name: self._mark_account(name))
         _after(b.accounts, "charge", lambda account, *a, **k: self._mark(self._balances, account.name))
         _after(b.accounts, "add_sts", lambda cred, *a, **k: self._mark(self._sts, cred.security_token))
+        # Forgotten in memory (expired, swept) means deleted on disk: each goes through a per-key `_drop`.
+        _after(b.accounts, "_drop_sts", lambda token: self._mark(self._sts, token))
+        _after(b.codes, "_drop", lambda scope: self._mark(self._codes, scope))
+        _after(b.limits, "_drop", lambda key: self._mark(self._limits, key))
         _after(b.accounts, "restore", lambda *a, **k: self.mark_sections("accounts", "balances", "sts"))
         for name in ("record_send", "issue", "check"):
             _after(b.codes, name, lambda scope, *a, **k: self._mark(self._codes, scope))
@@ -84,6 +91,11 @@ class ChangeTracker:
     def _mark(self, section: set[Any], key: Any) -> None:
         section.add(key)
         self._changed = True
+
+    def _mark_account(self, name: str) -> None:
+        """An account's settings and its balance row (both change on creation and on an admin PATCH)."""
+        self._mark(self._accounts, name)
+        self._mark(self._balances, name)
 
     def mark_sections(self, *sections: str) -> None:
         """Rewrite these sections whole at the next write."""

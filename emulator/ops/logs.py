@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import datetime, timezone
 from typing import Any
@@ -16,6 +17,21 @@ from typing import Any
 FORMATS = ("text", "json")
 #: Attributes every LogRecord has; anything else on a record came in through `extra=` and is a field.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
+#: Lone surrogates: what aiohttp makes of client bytes that are not UTF-8 (surrogateescape), or a `\ud800` escape
+#: in a client's JSON. They have no UTF-8 form, so a line carrying one would not be valid UTF-8 JSON.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    """`\\xff` for a byte that was not UTF-8, `\\ud800` otherwise: the bytes stay visible, as escaped text."""
+    point = ord(match.group())
+    # Two backslashes in the JSON text: one escaped backslash, then plain `x..` (`\x` is no JSON escape).
+    return f"\\\\x{point - 0xDC00:02x}" if 0xDC80 <= point <= 0xDCFF else f"\\\\u{point:04x}"
+
+
+def utf8_safe(line: str) -> str:
+    """`line` (JSON text, where a surrogate can only be inside a string) with every lone surrogate escaped."""
+    return line if line.isascii() else _SURROGATE.sub(_escape_surrogate, line)
 
 
 class JsonFormatter(logging.Formatter):
@@ -31,7 +47,7 @@ class JsonFormatter(logging.Formatter):
                 data[key] = value
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
-        return json.dumps(data, ensure_ascii=False, default=str)
+        return utf8_safe(json.dumps(data, ensure_ascii=False, default=str))
 
 
 def configure(level: str = "info", log_format: str = "text", quiet: bool = False) -> None:

@@ -32,7 +32,7 @@ import sqlite3
 from pathlib import Path
 
 from emulator.core.backend import Backend
-from emulator.core.persistence import SqliteStore
+from emulator.core.persistence import PersistenceError, SqliteStore, StoreFailing
 from emulator.core.snapshot import restore
 from emulator.core.tracker import ChangeTracker
 
@@ -51,17 +51,22 @@ class DurableState:
         last_id = max([int(snapshot.meta.get("last_message_id", 0)), *(k for k, _ in snapshot.table("messages"))])
         self.tracker = ChangeTracker(backend, last_message_id=last_id)
         self.tracker.mark_all()     # the restored jobs got new sequence numbers: rewrite the queue once
-        self._failing = False
+        self.failing: str | None = None
         self._task: asyncio.Task[None] | None = None
         self._group: asyncio.Future[None] | None = None
-        self.flush()
+        if not self.flush():
+            self.store.close()
+            raise PersistenceError(f"cannot write the state database {self.store.path}: {self.failing}")
+        backend.commit = self.committed
+        backend.store_error = lambda: self.failing
 
     async def committed(self) -> None:
         """Return once every change made so far is committed (group commit).
 
         Requests that finish in the same turn of the event loop share one transaction: the first schedules a
         flush for the end of the turn, the others join it. Under concurrent load that spreads one commit over
-        many requests; alone, a request pays one commit, as with a plain synchronous flush.
+        many requests; alone, a request pays one commit, as with a plain synchronous flush. Raises
+        `StoreFailing` when that commit failed: nothing of it is kept, so nothing of it may be acknowledged.
         """
         if not self.tracker.dirty:
             return
@@ -73,33 +78,35 @@ class DurableState:
 
     def _commit_group(self) -> None:
         group, self._group = self._group, None
+        ok = False
         try:
-            self.flush()
+            ok = self.flush()
         finally:
             if group is not None and not group.done():
-                group.set_result(None)
+                if ok:
+                    group.set_result(None)
+                else:
+                    group.set_exception(StoreFailing(self.failing or "the commit failed"))
 
-    def flush(self) -> None:
-        """Commit what changed since the last flush (nothing at all when nothing did)."""
+    def flush(self) -> bool:
+        """Commit what changed since the last flush (nothing at all when nothing did); False if it failed."""
         if not self.tracker.dirty:
-            return
+            return True
         changes = self.tracker.collect()
         try:
             self.store.write(changes)
         except sqlite3.Error as exc:
-            # Keep serving (it is an emulator), say so once, and rewrite everything when the disk is back.
-            if not self._failing:
+            # Keep serving errors rather than dying (health says why), say so once, and rewrite everything
+            # when the disk is back: the failed transaction was rolled back whole.
+            if self.failing is None:
                 log.error("cannot write the state database %s: %s", self.store.path, exc)
-            self._failing = True
+            self.failing = str(exc)
             self.tracker.mark_all()
-        else:
-            if self._failing:
-                log.warning("writing the state database %s again", self.store.path)
-            self._failing = False
-
-    def admin_changed(self) -> None:
-        """An admin request may have set account attributes directly: rewrite accounts and credentials."""
-        self.tracker.mark_sections("accounts", "sts")
+            return False
+        if self.failing is not None:
+            log.warning("writing the state database %s again", self.store.path)
+        self.failing = None
+        return True
 
     async def _flush_forever(self) -> None:
         while True:

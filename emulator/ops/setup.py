@@ -10,6 +10,7 @@ admin requests too. Call `setup_ops` before the admin API's catch-all route is r
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from time import perf_counter
@@ -18,6 +19,7 @@ from aiohttp import web
 
 from emulator.admin.api import PREFIX, problem
 from emulator.core.backend import Backend
+from emulator.core.persistence import StoreFailing
 from emulator.ops.metrics import Metrics
 from emulator.ops.outcome import OUTCOME_KEY, Outcome
 from emulator.ops.persist import DurableState
@@ -67,7 +69,10 @@ def _provider_entry(metrics: Metrics, durable: DurableState | None) -> Callable[
             started = perf_counter()
             response = await handler(request)
             if durable is not None:
-                await durable.committed()     # before the answer is sent: an acknowledged send survives kill -9
+                # The gateways commit before answering success (Backend.committed); this catches what an
+                # error answer changed (a limit window). Its failure changes no answer: nothing was acknowledged.
+                with contextlib.suppress(StoreFailing):
+                    await durable.committed()
             outcome = request.get(OUTCOME_KEY)
             if outcome is not None:
                 seconds = perf_counter() - started
@@ -88,12 +93,13 @@ def _admin_commits(durable: DurableState) -> Callable[..., Awaitable[web.StreamR
     async def commit_admin(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not request.path.startswith(PREFIX):
             return await handler(request)         # the provider entry point commits for itself
+        response = await handler(request)
         try:
-            response = await handler(request)
-        finally:
-            if request.method != "GET":
-                durable.admin_changed()
-        await durable.committed()
+            await durable.committed()
+        except StoreFailing as exc:
+            if request.method in ("GET", "HEAD"):
+                return response         # a read acknowledges no change (and health reports the failure)
+            return problem(503, f"the state database cannot be written, so this change is not kept: {exc}")
         return response
 
     return commit_admin

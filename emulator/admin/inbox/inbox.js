@@ -1,6 +1,7 @@
 // sms-emulator inbox. Plain JavaScript, no build step, no network beyond the emulator's public admin API:
 // GET messages / accounts / callbacks / clock, POST reset, and the server-sent events of GET events.
-// Every message text is put in the page with textContent, never as HTML.
+// Every message text is put in the page with textContent, never as HTML. Every word of the interface comes
+// from t() of i18n.js (loaded first); a language switch redraws what this script drew.
 "use strict";
 
 (() => {
@@ -10,7 +11,9 @@
   const api = (path) => new URL(path, document.baseURI).toString();
   const LIMIT = 2000;
   const PROVIDERS = { dysms: "dysmsapi", dypns: "dypnsapi", onecloud: "sms.1oc.cn" };
-  const STATUS_TEXT = { waiting: "Sending", delivered: "Delivered", failed: "Failed" };
+  const statusText = (status) => (["waiting", "delivered", "failed"].includes(status) ? t(`status.${status}`) : status);
+  const REPORT_STATES = ["received", "delivered", "retrying", "gave_up", "queued", "sending"];
+  const reportState = (name) => (REPORT_STATES.includes(name) ? t(`report.${name}`) : name.replace("_", " "));
 
   const state = {
     messages: new Map(),            // id -> message
@@ -65,9 +68,8 @@
   }
 
   const pad = (n) => String(n).padStart(2, "0");
-  const dateOf = (epoch) => new Date(epoch * 1000);
-  const hms = (epoch) => { const d = dateOf(epoch); return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`; };
-  const ymd = (epoch) => { const d = dateOf(epoch); return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`; };
+  // The day a time falls on, as a key for comparisons only; what the user reads is formatted by I18N.
+  const dayKey = (epoch) => { const d = new Date(epoch * 1000); return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`; };
   const virtualNow = () => Date.now() / 1000 + state.clockOffset;
 
   function formatPhone(phone) {
@@ -75,7 +77,7 @@
   }
 
   function shortTime(epoch) {
-    return ymd(epoch) === ymd(virtualNow()) ? hms(epoch).slice(0, 5) : ymd(epoch).slice(5);
+    return dayKey(epoch) === dayKey(virtualNow()) ? I18N.shortTime(epoch) : I18N.monthDay(epoch);
   }
 
   let toastTimer = null;
@@ -108,7 +110,7 @@
     const select = $("filter-account");
     const names = new Set(state.accounts);
     if (state.account) names.add(state.account);
-    select.replaceChildren(el("option", { value: "", text: "All accounts" }),
+    select.replaceChildren(el("option", { value: "", "data-i18n": "filter.allAccounts", text: t("filter.allAccounts") }),
       ...[...names].map((name) => el("option", { value: name, text: name, selected: name === state.account })));
   }
 
@@ -160,7 +162,10 @@
   function setLive(mode) {
     const node = $("live");
     node.dataset.state = mode;
-    node.querySelector(".live-text").textContent = mode === "live" ? "live" : mode === "offline" ? "offline" : "reconnecting";
+    const key = mode === "live" ? "live.live" : mode === "offline" ? "live.offline" : mode === "connecting" && !source ? "live.connecting" : "live.reconnecting";
+    const text = node.querySelector(".live-text");
+    text.dataset.i18n = key;
+    text.textContent = t(key);
   }
 
   // Rendering: conversations -----------------------------------------------------------------------------
@@ -200,7 +205,7 @@
     renderConversations(convs);
     renderThread(convs.find(([phone]) => phone === state.selected));
     $("count-messages").textContent = String(state.messages.size);
-    document.title = `${state.messages.size ? `(${state.messages.size}) ` : ""}SMS inbox · sms-emulator`;
+    document.title = state.messages.size ? t("page.titleCount", { n: state.messages.size }) : t("page.title");
     state.fresh.clear();
   }
 
@@ -248,16 +253,16 @@
     const status = message.status;
     const provider = PROVIDERS[message.provider] || message.provider;
     const meta = el("div", { class: "bubble-meta" },
-      el("time", { datetime: message.sent_at_iso, title: `${ymd(message.sent_at)} ${hms(message.sent_at)} (virtual time)`,
-        text: hms(message.sent_at) }),
+      el("time", { datetime: message.sent_at_iso, title: t("bubble.virtualTime", { when: I18N.dateTime(message.sent_at) }),
+        text: I18N.time(message.sent_at) }),
       el("span", { class: `badge status ${status}`, title: message.err_code || "",
-        text: status === "failed" && message.err_code ? `${STATUS_TEXT[status]} · ${message.err_code}` : STATUS_TEXT[status] || status }),
+        text: status === "failed" && message.err_code ? `${statusText(status)} · ${message.err_code}` : statusText(status) }),
       el("span", { class: "badge provider", text: message.template ? `${provider} · ${message.template}` : provider }),
       state.manyAccounts ? el("span", { class: "badge provider", text: message.account }) : null);
     const codeRow = message.code ? el("div", { class: "code-row" },
-      el("div", {}, el("div", { class: "code-label", text: "Verification code" }),
+      el("div", {}, el("div", { class: "code-label", text: t("code.label") }),
         el("div", { class: "code-value", text: message.code })),
-      el("button", { class: "copy", type: "button", "data-code": message.code, text: "Copy",
+      el("button", { class: "copy", type: "button", "data-code": message.code, text: t("code.copy"),
         onclick: (e) => copy(e.currentTarget, message.code) })) : null;
     const classes = `bubble-wrap${state.fresh.has(message.id) ? " fresh" : ""}${message.id === state.detailId ? " current" : ""}`;
     return el("div", { class: classes, "data-id": message.id, onclick: () => { state.detailId = message.id; state.detailFollows = false; render(); } },
@@ -270,7 +275,7 @@
   // message leaves a bubble (its "Copied" state, a text selection) alone.
   const bubbles = new Map();        // id -> { key, node }
   function bubbleNode(message) {
-    const key = [message.status, message.err_code, message.id === state.detailId, state.manyAccounts].join("|");
+    const key = [message.status, message.err_code, message.id === state.detailId, state.manyAccounts, I18N.lang].join("|");
     const cached = bubbles.get(message.id);
     if (cached && cached.key === key) return cached.node;
     const node = bubble(message);
@@ -286,29 +291,29 @@
     }
     renderDetails(state.detailId === null ? null : state.messages.get(state.detailId));
     if (!conv) {
-      $("thread-title").textContent = "No conversation";
-      $("thread-sub").textContent = state.messages.size ? "nothing matches the filters" : "waiting for the first SMS";
+      $("thread-title").textContent = t("thread.none");
+      $("thread-sub").textContent = t(state.messages.size ? "thread.noMatch" : "thread.waiting");
       $("thread-avatar").textContent = "";
       thread.replaceChildren(el("div", { class: "thread-empty" },
-        el("p", { text: state.messages.size ? "No message matches the filters." : "Messages sent to any number show up here, live." })));
+        el("p", { text: t(state.messages.size ? "thread.emptyNoMatch" : "thread.emptyWaiting") })));
       state.lastThreadKey = "";
       return;
     }
     const [phone, msgs] = conv;
     $("thread-title").textContent = formatPhone(phone);
     const providers = [...new Set(msgs.map((m) => PROVIDERS[m.provider] || m.provider))].join(", ");
-    $("thread-sub").textContent = `${msgs.length} message${msgs.length === 1 ? "" : "s"} · ${providers}`;
+    $("thread-sub").textContent = t("thread.count", { n: msgs.length, providers });
     $("thread-avatar").textContent = phone.slice(-2);
     const children = [];
     let day = "";
     for (const m of msgs) {
-      if (ymd(m.sent_at) !== day) {
-        day = ymd(m.sent_at);
-        children.push(el("div", { class: "day", text: day === ymd(virtualNow()) ? "Today" : day }));
+      if (dayKey(m.sent_at) !== day) {
+        day = dayKey(m.sent_at);
+        children.push(el("div", { class: "day", text: day === dayKey(virtualNow()) ? t("thread.today") : I18N.date(m.sent_at) }));
       }
       children.push(bubbleNode(m));
     }
-    const key = `${phone}:${msgs.at(-1).id}`;
+    const key = `${phone}:${msgs.at(-1).id}:${I18N.lang}`;
     const stick = key !== state.lastThreadKey || thread.scrollHeight - thread.scrollTop - thread.clientHeight < 40;
     thread.replaceChildren(...children);
     if (stick) thread.scrollTop = thread.scrollHeight;
@@ -320,26 +325,26 @@
     $("details-empty").hidden = Boolean(message);
     $("details-json").hidden = !message;
     if (!message) {
-      $("details-title").textContent = "Message details";
+      $("details-title").textContent = t("details.title");
       $("details-list").replaceChildren();
       return;
     }
-    $("details-title").textContent = `Message #${message.id}`;
+    $("details-title").textContent = t("details.titleId", { id: message.id });
     $("details-json").href = api(`messages/${message.id}`);
-    const when = (epoch) => (epoch ? `${ymd(epoch)} ${hms(epoch)}` : "—");
+    const when = (epoch) => (epoch ? I18N.dateTime(epoch) : "—");
     const rows = [
-      ["Status", el("span", { class: `badge ${message.status}`, text: STATUS_TEXT[message.status] || message.status })],
-      ["Provider", `${PROVIDERS[message.provider] || message.provider} · ${message.action}`],
-      ["Account", message.account],
-      ["To", formatPhone(message.phone)],
-      ["Sign", message.sign || "—"],
-      ["Template", message.template || "—"],
-      ["Parameters", el("pre", { text: JSON.stringify(message.params, null, 1) })],
-      ["Code", message.code || "—"],
-      ["Segments", message.segments],
-      ["Sent", when(message.sent_at)],
-      ["Final", when(message.delivered_at)],
-      ["Receipt", message.err_code || "—"],
+      [t("details.status"), el("span", { class: `badge ${message.status}`, text: statusText(message.status) })],
+      [t("details.provider"), `${PROVIDERS[message.provider] || message.provider} · ${message.action}`],
+      [t("details.account"), message.account],
+      [t("details.to"), formatPhone(message.phone)],
+      [t("details.sign"), message.sign || "—"],
+      [t("details.template"), message.template || "—"],
+      [t("details.params"), el("pre", { text: JSON.stringify(message.params, null, 1) })],
+      [t("details.code"), message.code || "—"],
+      [t("details.segments"), message.segments],
+      [t("details.sent"), when(message.sent_at)],
+      [t("details.final"), when(message.delivered_at)],
+      [t("details.receipt"), message.err_code || "—"],
       ["BizId", message.biz_id || "—", true],
       ["OutId", message.out_id || "—", true],
       ["RequestId", message.request_id || "—", true],
@@ -359,9 +364,9 @@
       document.execCommand("copy");
       area.remove();
     }
-    button.textContent = "Copied";
+    button.textContent = t("code.copied");
     button.classList.add("copied");
-    setTimeout(() => { button.textContent = "Copy"; button.classList.remove("copied"); }, 1500);
+    setTimeout(() => { button.textContent = t("code.copy"); button.classList.remove("copied"); }, 1500);
   }
 
   // Rendering: callbacks ---------------------------------------------------------------------------------
@@ -384,36 +389,36 @@
       const stateName = next ? next.state : last.state;
       const rows = tries.map((a) => el("tr", {},
         el("td", { class: "num", text: `#${a.attempt}/${a.max_attempts}` }),
-        el("td", { class: "when", text: `${ymd(a.at)} ${hms(a.at)}` }),
+        el("td", { class: "when", text: I18N.dateTime(a.at) }),
         el("td", { class: "result", text: a.ok ? `HTTP ${a.status}` : a.error || `HTTP ${a.status}` }),
-        el("td", {}, el("span", { class: `badge ${a.ok ? "ok" : a.state}`, text: a.ok ? "received" : a.state.replace("_", " ") }),
-          a.next_try ? el("span", { class: "muted", text: `  next try ${hms(a.next_try)}` }) : null)));
+        el("td", {}, el("span", { class: `badge ${a.ok ? "ok" : a.state}`, text: reportState(a.ok ? "received" : a.state) }),
+          a.next_try ? el("span", { class: "muted", text: `  ${t("callbacks.nextTry", { time: I18N.time(a.next_try) })}` }) : null)));
       if (next) {
         rows.push(el("tr", {},
           el("td", { class: "num", text: `#${next.attempt}` }),
-          el("td", { class: "when", text: next.due ? `${ymd(next.due)} ${hms(next.due)}` : "now" }),
-          el("td", { class: "result muted", text: next.state === "sending" ? "sending…" : "due on the virtual clock" }),
-          el("td", {}, el("span", { class: `badge ${next.state}`, text: next.state }))));
+          el("td", { class: "when", text: next.due ? I18N.dateTime(next.due) : t("callbacks.now") }),
+          el("td", { class: "result muted", text: t(next.state === "sending" ? "callbacks.sending" : "callbacks.dueOnClock") }),
+          el("td", {}, el("span", { class: `badge ${next.state}`, text: reportState(next.state) }))));
       }
       return el("article", { class: "report", "data-id": id },
         el("div", { class: "report-head" },
           el("span", { class: "report-kind", text: first.kind }),
           el("span", { class: "report-url", text: first.url }),
-          first.message ? el("button", { class: "badge provider link", type: "button", text: `message #${first.message}`,
-            title: "Show the message", onclick: () => showMessage(first.message) }) : null,
+          first.message ? el("button", { class: "badge provider link", type: "button", text: t("callbacks.message", { id: first.message }),
+            title: t("callbacks.showMessage"), onclick: () => showMessage(first.message) }) : null,
           first.account ? el("span", { class: "badge provider", text: first.account }) : null,
-          el("span", { class: `badge ${stateName === "delivered" ? "ok" : stateName}`, text: stateName.replace("_", " ") })),
+          el("span", { class: `badge ${stateName === "delivered" ? "ok" : stateName}`, text: reportState(stateName) })),
         el("table", { class: "attempts" }, el("tbody", {}, rows)),
         el("pre", { class: "report-body", text: JSON.stringify(first.body) }));
     }));
     $("pending").replaceChildren(pending.length ? el("div", { class: "pending-box" },
-      el("strong", { text: `${pending.length} report${pending.length === 1 ? "" : "s"} waiting` }),
-      " — advance the clock (POST /_emulator/clock/advance) to send them now.") : "");
+      el("strong", { text: t("callbacks.waiting", { n: pending.length }) }),
+      t("callbacks.advanceHint")) : "");
   }
 
   function showMessage(id) {
     const message = state.messages.get(id);
-    if (!message) { toast(`Message #${id} is no longer in the inbox`); return; }
+    if (!message) { toast(t("callbacks.gone", { id })); return; }
     state.phoneFilter = "";
     state.provider = "";
     $("filter-phone").value = "";
@@ -459,9 +464,9 @@
       state.pinned = false;
       render();
       await loadCallbacks();
-      toast(state.account ? `Reset account ${state.account}` : "Inbox reset");
+      toast(state.account ? t("reset.doneAccount", { account: state.account }) : t("reset.done"));
     } catch (err) {
-      toast(`Reset failed: ${err.message}`);
+      toast(t("reset.failed", { error: err.message }));
     } finally {
       button.disabled = false;
     }
@@ -469,8 +474,8 @@
 
   function tick() {
     const now = virtualNow();
-    $("clock").textContent = `${ymd(now)} ${hms(now)}`;
-    $("phone-time").textContent = hms(now).slice(0, 5);
+    $("clock").textContent = I18N.dateTime(now);
+    $("phone-time").textContent = I18N.shortTime(now);
   }
 
   function init() {
@@ -489,6 +494,7 @@
     });
     for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => showView(tab.dataset.view));
     $("reset").addEventListener("click", reset);
+    document.addEventListener("i18n:change", () => { tick(); render(); renderCallbacks(); });
     setInterval(tick, 1000);
     setInterval(() => loadClock().catch(report), 15000);
     loadAccounts().catch(report);

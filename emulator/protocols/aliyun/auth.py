@@ -48,6 +48,18 @@ def parse_timestamp(value: str) -> float | None:
         return None
 
 
+def _is_utf8(value: str) -> bool:
+    """aiohttp decodes header bytes that are not UTF-8 to lone surrogates (surrogateescape): such a value has
+    no UTF-8 form to sign, so the request is refused as malformed rather than failing on the way to a hash."""
+    if value.isascii():
+        return True
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class Authenticator:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
@@ -78,7 +90,8 @@ class Authenticator:
         access_key_id = params["AccessKeyId"]
         account, secret, sts = self._credentials(access_key_id, params.get("SecurityToken"))
         self._check_fresh(params["Timestamp"])
-        string_to_sign = sig.rpc_string_to_sign(req.method, req.query + req.form)
+        # each name once, as the SDKs sign (identical duplicates were folded into one parameter)
+        string_to_sign = sig.rpc_string_to_sign(req.method, params.items())
         expected = sig.rpc_signature(secret, string_to_sign)
         if not sig.constant_time_equal(expected, params["Signature"]):
             raise gateway_error("SignatureDoesNotMatch", SIGNATURE_MISMATCH_TEXT + string_to_sign)
@@ -88,6 +101,8 @@ class Authenticator:
     # ACS3 -----------------------------------------------------------------------------------------
 
     def _acs3(self, req: AliyunRequest, authorization: str) -> Principal:
+        if not _is_utf8(authorization):
+            raise gateway_error("IncompleteSignature", "The Authorization header carries bytes that are not UTF-8.")
         try:
             auth = sig.parse_authorization(authorization)
         except sig.AuthorizationFormatError as exc:
@@ -103,6 +118,9 @@ class Authenticator:
                 raise gateway_error("IncompleteSignature", f"SignedHeaders must include {', '.join(unsigned)}.")
             absent = [h for h in auth.signed_headers if h not in req.headers]
             raise gateway_error("IncompleteSignature", f"Signed header(s) {', '.join(absent)} are not in the request.")
+        for name in auth.signed_headers:
+            if not all(_is_utf8(value) for value in req.headers[name]):
+                raise gateway_error("IncompleteSignature", f"Signed header {name} carries bytes that are not UTF-8.")
         account, secret, sts = self._credentials(auth.credential, token)
         self._check_fresh(req.header("x-acs-date") or "")
         hashed_body = hashlib.sha256(req.body).hexdigest() if req.body else EMPTY_SHA256

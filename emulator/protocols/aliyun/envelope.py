@@ -20,10 +20,16 @@ RECOMMEND = "https://api.aliyun.com/troubleshoot?q={code}&product={product}&requ
 
 #: One encoder for every answer: `json.dumps` with options builds a new encoder per call.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_ASCII_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
 def dumps(body: dict[str, Any]) -> bytes:
-    return _ENCODER.encode(body).encode()
+    text = _ENCODER.encode(body)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        # A message quoting undecodable client bytes (lone surrogates): `\udcff` escapes are still valid JSON.
+        return _ASCII_ENCODER.encode(body).encode()
 
 
 def respond(body: dict[str, Any], request_id: str, trace_id: str, status: int = 200,

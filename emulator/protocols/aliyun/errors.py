@@ -26,6 +26,10 @@ GATEWAY_ERRORS = ErrorTable.of("aliyun-gateway", [
               "Specified SecurityToken mismatch with the AccessKey."),
     ErrorSpec("MissingSecurityToken", 400, "SecurityToken is mandatory for this action."),
     ErrorSpec("InvalidAction.NotFound", 404, "Specified api is not found, please check your url and method."),
+    # Ours, not Alibaba's: a real action of the product that the emulator does not model (not a typo, which
+    # is InvalidAction.NotFound). 501 so no SDK retries it (aliyunsdkcore retries 500/502/503/504).
+    ErrorSpec("Emulator.ActionNotModelled", 501, "This is a real API of the product that the emulator does not "
+              "model; see docs/coverage.md."),
     ErrorSpec("UnsupportedHTTPMethod", 400, "This http method is not supported."),
     ErrorSpec("InvalidParameter", 400, "Specified parameter is not valid."),
     ErrorSpec("MissingParameter", 400, "A required parameter is missing."),

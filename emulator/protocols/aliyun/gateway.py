@@ -5,7 +5,6 @@ protocol (decode, authenticate, route) -> Call -> policy decision -> product act
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -14,13 +13,15 @@ from aiohttp import web
 from emulator.core.backend import Backend
 from emulator.core.errors import EmulatorError
 from emulator.core.outcomes import Call
+from emulator.core.persistence import StoreFailing
 from emulator.ops.outcome import note
 from emulator.protocols.aliyun import envelope
 from emulator.protocols.aliyun.auth import Authenticator
 from emulator.protocols.aliyun.errors import GATEWAY_ERRORS, gateway_error, missing
 from emulator.protocols.aliyun.product import ActionContext, ActionSpec, AliyunProduct
 from emulator.protocols.aliyun.request import AliyunRequest, read_aliyun_request
-from emulator.protocols.faults import apply_fault
+from emulator.protocols.faults import apply_fault, pause
+from emulator.protocols.hangup import CLIENT_CLOSED, ClientClosedRequest, nobody_to_answer
 
 log = logging.getLogger("sms_emulator.requests")
 
@@ -38,12 +39,16 @@ class AliyunGateway:
         self.backend = backend
         self.products = products
         self.auth = Authenticator(backend)
-        self._routes: dict[str, tuple[AliyunProduct, ActionSpec]] = {}
+        self._routes: dict[str, tuple[AliyunProduct, ActionSpec | None]] = {}
         for product in products:
             for name, spec in product.actions.items():
                 self._routes[name] = (product, spec)
             if product.setup is not None:
                 product.setup(backend)
+        for product in products:    # real actions nobody models: routed to their product, to be refused there
+            for name in product.unmodelled():
+                self._routes.setdefault(name, (product, None))
+        self._by_label = {product.host.split(".")[0]: product for product in products}
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         backend = self.backend
@@ -55,8 +60,12 @@ class AliyunGateway:
         try:
             req = await read_aliyun_request(request)
             action, version = self._action_and_version(req)
-            product, spec = self._route(action, version)
-            principal = self.auth.authenticate(req)
+            product, spec = self._route(action, version, req.host)
+            principal = self.auth.authenticate(req)   # a real API is signed like any other, modelled or not
+            if spec is None:
+                raise gateway_error("Emulator.ActionNotModelled",
+                                    f"{action} is a real API of {product.host} (version {product.version}) that "
+                                    f"the emulator does not model; docs/coverage.md lists what it models.")
             account = principal.account
             now = backend.clock.now()
             if account.qps is not None and not backend.qps.allow(account.name, account.qps, now):
@@ -71,7 +80,7 @@ class AliyunGateway:
                         received_at=now)
             decision = backend.policy.decide(call)
             if decision.latency:
-                await asyncio.sleep(decision.latency)
+                await pause(request, decision.latency)
             if decision.fault:
                 note(request, product.code, action, phones, f"fault:{decision.fault}", decision.rule, request_id)
                 return await apply_fault(request, decision.fault)
@@ -82,11 +91,20 @@ class AliyunGateway:
             ctx = ActionContext(backend, product, call, account, principal, request_id, params,
                                 limit_overrides=decision.limits)
             fields = spec.handler(ctx)
+            await backend.committed()       # acknowledged means kept: StoreFailing answers ServiceUnavailable
             note(request, product.code, action, phones, "OK", fields.get("BizId"), request_id)
             return envelope.respond(envelope.success_body(fields, request_id), request_id, trace_id)
+        except StoreFailing as failure:
+            log.error("%s not acknowledged (RequestId %s): the state database cannot be written: %s",
+                      action, request_id, failure)
+            self._note(request, product, action, phones, "ServiceUnavailable", "store failing", request_id)
+            return self._error(gateway_error("ServiceUnavailable"), product, request_id, trace_id)
         except EmulatorError as error:
             self._note(request, product, action, phones, error.code, error.message, request_id)
             return self._error(error, product, request_id, trace_id)
+        except ClientClosedRequest:
+            self._note(request, product, action, phones, CLIENT_CLOSED, None, request_id)
+            return nobody_to_answer()
         except Exception:  # a bug of ours must still answer in the provider's shape, and be visible
             log.exception("internal error while handling %s (RequestId %s)", action, request_id)
             self._note(request, product, action, phones, "InternalError", None, request_id)
@@ -108,8 +126,17 @@ class AliyunGateway:
             raise missing("Version")
         return action, version
 
-    def _route(self, action: str, version: str) -> tuple[AliyunProduct, ActionSpec]:
-        route = self._routes.get(action)
+    def _route(self, action: str, version: str, host: str) -> tuple[AliyunProduct, ActionSpec | None]:
+        """The product and action a call names; no action (None) for a real API the emulator does not model.
+
+        Names are routed alone (tests and most users call every product on one endpoint), except when the
+        Host names a product that has the action without modelling it: dypnsapi's own QuerySendDetails is
+        not dysmsapi's, and answering it with dysmsapi's would mislead."""
+        named = self._by_label.get(host.split(".")[0].lower())
+        if named is not None and action in named.catalog and action not in named.actions:
+            route: tuple[AliyunProduct, ActionSpec | None] | None = (named, None)
+        else:
+            route = self._routes.get(action)
         if route is None:
             raise gateway_error("InvalidAction.NotFound",
                                 f"Specified api is not found, please check your url and method. "

@@ -128,6 +128,12 @@ class AliyunProduct:
     #: extra members of every error body (dypnsapi adds Success=false)
     error_fields: dict[str, Any] = field(default_factory=dict)
     setup: Callable[[Backend], None] | None = None
+    #: every action the real product has (its SDK's list), modelled or not: an unmodelled one is answered as
+    #: a real API the emulator lacks, not as a typo
+    catalog: tuple[str, ...] = ()
+
+    def unmodelled(self) -> tuple[str, ...]:
+        return tuple(name for name in self.catalog if name not in self.actions)
 
     def action(self, spec: ActionSpec) -> ActionSpec:
         self.actions[spec.name] = spec

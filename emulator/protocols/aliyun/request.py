@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from emulator.protocols.aliyun.errors import gateway_error
+from emulator.protocols.hangup import read_body
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 
@@ -57,13 +58,17 @@ def _query_pairs(request: web.Request) -> list[tuple[str, str]]:
 
 
 def merge_params(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Query and form pairs as one mapping, each name once.
+
+    A name sent twice with the same value is one parameter: every SDK signs a map (the Go legacy SDK puts
+    `RegionId` in both query and form; hand-rolled clients send everything in both), so the signature covers
+    it once. Two different values are refused: which one the caller signed, and meant, is ambiguous."""
     params = dict(pairs)
     if len(params) != len(pairs):
-        seen: set[str] = set()
-        for name, _ in pairs:
-            if name in seen:
-                raise gateway_error("InvalidParameter", f"The parameter {name} is specified more than once.")
-            seen.add(name)
+        for name, value in pairs:
+            if params[name] != value:
+                raise gateway_error("InvalidParameter",
+                                    f"The parameter {name} is specified more than once, with different values.")
     return params
 
 
@@ -76,7 +81,7 @@ async def read_aliyun_request(request: web.Request) -> AliyunRequest:
         else:
             headers[name] = [value]
     try:
-        body = await request.read()
+        body = await read_body(request)
     except web.HTTPRequestEntityTooLarge:
         raise gateway_error("RequestEntityTooLarge",
                             "The request body is larger than the emulator accepts "

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from emulator.protocols.aliyun.product import ActionSpec, AliyunProduct, Param, given, numbers_in
 from emulator.providers.dypns import actions
+from emulator.providers.dypns.catalog import REAL_ACTIONS
 from emulator.providers.dypns.errors import DYPNS_ERRORS
 
 
 def build() -> AliyunProduct:
     product = AliyunProduct(code="dypns", host="dypnsapi.aliyuncs.com", product="Dypnsapi",
-                            version="2017-05-25", errors=DYPNS_ERRORS,
+                            version="2017-05-25", catalog=REAL_ACTIONS, errors=DYPNS_ERRORS,
                             # The service's error bodies say Success:false, as its success bodies say true.
                             error_fields={"Success": False})
     product.action(ActionSpec(

@@ -139,7 +139,7 @@ def get_sms_auth_tokens(ctx: ActionContext) -> dict[str, Any]:
                                               f"required when OsType is {os_type}")
     _ranged(ctx, "SmsCodeExpire", DEFAULT_SMS_CODE_EXPIRE, range(1, 2**31))
     backend = ctx.backend
-    ids, now = backend.ids, backend.clock.now()
+    ids, now = backend.ids.credentials, backend.clock.now()    # never rewound: see emulator.core.ids
     # Whole seconds (the real ExpireTime in seed 000 ends in 000 ms); the credential dies exactly then.
     expires_at = float(int(now) + expire)
     credential = backend.accounts.add_sts(StsCredential(
@@ -150,7 +150,7 @@ def get_sms_auth_tokens(ctx: ActionContext) -> dict[str, Any]:
         expires_at=expires_at,
         issued_at=now,
         biz_token=f"{ids.token(BIZ_TOKEN_LENGTH - 1)}=",
-    ))
+    ), now=now)
     # As the seed's real answer: Code and Data only (Message added for the SDK models), no Success field.
     return {"Code": "OK", "Message": "OK", "Data": {
         "BizToken": credential.biz_token,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from emulator.protocols.aliyun.product import ActionSpec, AliyunProduct, Param, given, numbers_in
 from emulator.providers.dysms import actions, signs, templates
+from emulator.providers.dysms.catalog import REAL_ACTIONS
 from emulator.providers.dysms.errors import DYSMS_ERRORS
 from emulator.providers.dysms.params import (
     phones_of_batch,
@@ -15,7 +16,7 @@ from emulator.providers.dysms.params import (
 
 def build() -> AliyunProduct:
     product = AliyunProduct(code="dysms", host="dysmsapi.aliyuncs.com", product="Dysmsapi",
-                            version="2017-05-25", errors=DYSMS_ERRORS)
+                            version="2017-05-25", catalog=REAL_ACTIONS, errors=DYSMS_ERRORS)
     product.action(ActionSpec(
         "SendSms", actions.send_sms,
         (Param("PhoneNumbers", True), Param("SignName", True), Param("TemplateCode", True),

@@ -8,7 +8,6 @@ transport failure, so malformed input must never turn into a 4xx/5xx here.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -18,14 +17,16 @@ from aiohttp import web
 
 from emulator.core.accounts import Account
 from emulator.core.backend import Backend
-from emulator.core.callbacks import receiver_url
+from emulator.core.callbacks import ADMIN_TARGET, receiver_url, targets_admin_api
 from emulator.core.errors import EmulatorError, ErrorSpec
 from emulator.core.outbox import accept_message
 from emulator.core.outcomes import Call
+from emulator.core.persistence import StoreFailing
 from emulator.core.phones import parse_mainland, parse_phone
 from emulator.core.templates import render, segments, variables
 from emulator.ops.outcome import note
-from emulator.protocols.faults import apply_fault
+from emulator.protocols.faults import apply_fault, pause
+from emulator.protocols.hangup import CLIENT_CLOSED, ClientClosedRequest, nobody_to_answer, read_body
 from emulator.providers.onecloud.errors import (
     DEFAULT_FAILURE,
     DELIVERED,
@@ -65,6 +66,9 @@ class OneCloudGateway:
         except EmulatorError as error:
             note(request, PROVIDER, ACTION, (phone_label,), error.code, error.message)
             return answer(int(error.code), error.message or ONECLOUD_ERRORS.get(error.code).message, "")
+        except ClientClosedRequest:
+            note(request, PROVIDER, ACTION, (phone_label,), CLIENT_CLOSED)
+            return nobody_to_answer()
 
     def _authenticate(self, request: web.Request) -> Account:
         secret = request.headers.get("Authorization", "").strip()
@@ -92,7 +96,7 @@ class OneCloudGateway:
                     signs=(sign.group(1),) if sign else (), template=template_id, received_at=now)
         decision = backend.policy.decide(call)
         if decision.latency:
-            await asyncio.sleep(decision.latency)
+            await pause(request, decision.latency)
         if decision.fault:
             note(request, PROVIDER, ACTION, call.phones, f"fault:{decision.fault}", decision.rule)
             return await apply_fault(request, decision.fault)
@@ -114,6 +118,8 @@ class OneCloudGateway:
         requested = params.get("returnurl", "").strip() or None
         return_url = receiver_url(requested) if requested is not None else None
         if requested is not None and return_url is None:
+            if targets_admin_api(requested):
+                raise _error("414", f"参数不合法: returnurl: {ADMIN_TARGET}")
             raise _error("414", "参数不合法: returnurl must be an absolute http(s) URL")
         content = render(text, {name: code for name in names})
         cost = segments(content)
@@ -126,6 +132,10 @@ class OneCloudGateway:
                        template=template_id, params={"code": code} if code else {}, biz_id=mid, out_id=None,
                        request_id=mid, verification=False, success_code=DELIVERED, failure_code=DEFAULT_FAILURE,
                        extra={"return_url": return_url} if return_url else None)
+        try:
+            await backend.committed()       # acknowledged means kept
+        except StoreFailing as failure:
+            raise _error("500", f"系统繁忙: the emulator's state database cannot be written ({failure})") from None
         note(request, PROVIDER, ACTION, (phone.number,), str(OK_CODE), mid, mid)
         return answer(OK_CODE, OK_MESSAGE, mid)
 
@@ -143,7 +153,7 @@ async def _read_params(request: web.Request) -> dict[str, str]:
     pairs = _decode(request.rel_url.raw_query_string, "query string")
     if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
         try:
-            body = await request.read()
+            body = await read_body(request)
         except web.HTTPRequestEntityTooLarge:
             raise _error("414", "参数不合法: request body too large") from None
         try:
