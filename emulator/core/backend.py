@@ -20,6 +20,7 @@ from emulator.core.ids import RandomSource
 from emulator.core.limits import QpsLimiter, SlidingWindowLimiter
 from emulator.core.messages import MessageStore
 from emulator.core.nonces import NonceCache
+from emulator.core.number_auth import NumberAuth
 from emulator.core.scheduler import Scheduler
 
 if TYPE_CHECKING:
@@ -53,6 +54,9 @@ class Backend:
         # each account's templates and signs (seeded from the fixtures) and their reviews
         self.catalogue = Catalogue(fixtures, self.clock, self.ids, self.scheduler)
         self.on_reset(self.catalogue.clear)
+        # dypnsapi number authentication: minted tokens, H5 sessions, verify schemes and every exchange
+        self.number_auth = NumberAuth(self.clock, self.ids)
+        self.on_reset(self.number_auth.clear)
         #: Set by `--db` (emulator.ops.persist): commits what changed, raising `StoreFailing` if it cannot.
         self.commit: Callable[[], Awaitable[None]] | None = None
         #: Why the last commit failed (None: the store is fine, or there is none); health reports it.
@@ -96,6 +100,7 @@ class Backend:
         self.accounts.remove(name)
         self.codes.forget_account(name)
         self.limits.forget_account(name)
+        self.number_auth.forget_account(name)
 
     def forget_account(self, name: str) -> None:
         """`reset?what=messages` for one account only: a test on a shared emulator must not wipe its
@@ -105,3 +110,4 @@ class Backend:
         self.limits.forget_account(name)
         self.callbacks.forget_account(name)
         self.catalogue.forget_account(name)
+        self.number_auth.forget_account(name)

@@ -99,6 +99,12 @@ def catalogue_row(backend: Backend, account: str) -> tuple[str, str] | None:
     return account, _dumps(book_json(backend.catalogue.book(account)))
 
 
+def number_auth_row(backend: Backend, key: str) -> tuple[str, str] | None:
+    """A minted token, H5 session, account's verify schemes or recorded exchange (None once it is gone)."""
+    data = backend.number_auth.row(key)
+    return None if data is None else (key, _dumps(data))
+
+
 def code_scopes(backend: Backend) -> Iterable[Hashable]:
     return set(backend.codes._codes) | set(backend.codes._last_send)
 
@@ -168,6 +174,10 @@ def restore(backend: Backend, snapshot: Snapshot) -> dict[str, int]:
     for account, data in snapshot.table("catalogue"):
         backend.catalogue.restore_book(account, book_from_json(data))
     counts["catalogue"] = len(snapshot.table("catalogue"))
+
+    for key, data in snapshot.table("number_auth"):
+        backend.number_auth.restore_row(key, data)
+    counts["number_auth"] = len(snapshot.table("number_auth"))
 
     for _, data in snapshot.table("jobs"):      # in their old order (by sequence number)
         backend.scheduler.schedule(float(data["due"]), data["kind"], data["payload"])
