@@ -162,7 +162,7 @@ def test_validate_cli_exits_0_for_the_library():
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert len(result.stdout.splitlines()) == len(SHIPPED)
-    assert "scenarios/default.yaml: ok (default, 11 rules)" in result.stdout
+    assert "scenarios/default.yaml: ok (default, 16 rules)" in result.stdout
 
 
 def test_validate_cli_exits_1_with_one_line_per_problem(tmp_path: Path):

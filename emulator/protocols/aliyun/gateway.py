@@ -73,6 +73,8 @@ class AliyunGateway:
             params = {k: v for k, v in req.params.items() if k not in COMMON_PARAMS}
             spec.check(params)
             phones = spec.phones(params) if spec.phones else ()
+            if spec.lookup is not None:
+                phones = (*phones, *spec.lookup(backend, account.name, params))
             call = Call(provider=product.code, action=action, params=params, account=account.name,
                         credential=principal.access_key_id, phones=phones,
                         signs=spec.signs(params) if spec.signs else (),

@@ -67,6 +67,8 @@ class ActionContext:
 #: interleave with another request, so limits and balances hold under any concurrency by construction.
 Handler = Callable[[ActionContext], dict[str, Any]]
 Addressees = Callable[[Mapping[str, str]], tuple[str, ...]]
+#: Numbers only the backend can tell from a call (the number a minted token stands for): backend, account, params.
+Lookup = Callable[[Backend, str, Mapping[str, str]], tuple[str, ...]]
 
 
 def given(name: str) -> Addressees:
@@ -99,6 +101,8 @@ class ActionSpec:
     phones: Addressees | None = None
     signs: Addressees | None = None
     template_param: str | None = None
+    #: more numbers the call addresses that only the backend knows, so scenario rules by `phone` match them too
+    lookup: Lookup | None = None
 
     def check(self, params: Mapping[str, str]) -> None:
         """Gateway-level checks: required parameters present, typed parameters well-formed."""

@@ -1,9 +1,10 @@
-"""dypnsapi (Alibaba Cloud Phone Number Verification Service, version 2017-05-25): SMS codes and STS tokens."""
+"""dypnsapi (Alibaba Cloud Phone Number Verification Service, version 2017-05-25): SMS codes, STS tokens, and
+number authentication (one-click login, number verification, H5, fusion) with its verify schemes."""
 
 from __future__ import annotations
 
 from emulator.protocols.aliyun.product import ActionSpec, AliyunProduct, Param, given, numbers_in
-from emulator.providers.dypns import actions
+from emulator.providers.dypns import actions, number_auth, schemes
 from emulator.providers.dypns.catalog import REAL_ACTIONS
 from emulator.providers.dypns.errors import DYPNS_ERRORS
 
@@ -32,4 +33,6 @@ def build() -> AliyunProduct:
          Param("Expire", True, "int"), Param("SignName"), Param("PackageName"), Param("BundleId"),
          Param("SmsCodeExpire", kind="int")),
         signs=given("SignName"), template_param="SmsTemplateCode"))
+    number_auth.register(product)
+    schemes.register(product)
     return product
