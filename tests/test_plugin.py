@@ -75,6 +75,25 @@ def test_dypns_codes_through_the_configured_client(sms_emulator: SmsEmulator):
     assert sms_emulator.latest_code(PHONE) is None            # used up
 
 
+def test_number_auth_tokens_for_this_account(sms_emulator: SmsEmulator):
+    client = sms_emulator.dypns_client()
+    login = client.get_mobile(pns.GetMobileRequest(access_token=sms_emulator.login_token(PHONE))).body
+    assert login.get_mobile_result_dto.mobile == PHONE
+    verify = sms_emulator.verify_token(PHONE)
+    assert client.get_mobile(pns.GetMobileRequest(access_token=verify)).body.code == "isv.TOKEN_UNAUTHORIZED_USED"
+    pair = client.get_auth_token(pns.GetAuthTokenRequest(url="https://a.example/", origin="https://a.example",
+                                                         scene_code="FC100000000000001", biz_type=0)).body
+    sp = sms_emulator.h5_sp_token("18912345678", access_token=pair.token_info.access_token)
+    checked = client.verify_phone_with_token(pns.VerifyPhoneWithTokenRequest(sp_token=sp, phone_number="18912345678"))
+    assert checked.body.gate_verify.verify_result == "PASS"
+    fusion = client.verify_with_fusion_auth_token(pns.VerifyWithFusionAuthTokenRequest(
+        verify_token=sms_emulator.fusion_token(PHONE))).body
+    assert fusion.model.phone_number == PHONE
+    assert [e["code"] for e in sms_emulator.token_exchanges(PHONE)] == ["OK", "isv.TOKEN_UNAUTHORIZED_USED", "OK"]
+    sms_emulator.reset()
+    assert sms_emulator.token_exchanges() == []
+
+
 def test_legacy_client_callbacks_configure_and_reset(sms_emulator: SmsEmulator, receiver):
     from aliyunsdkcore.request import CommonRequest
 
@@ -270,6 +289,15 @@ def test_the_readme_example_runs_as_written(pytester):
     section = readme[readme.index("## In your pytest suite"):]
     example = section[section.index("```python") + len("```python"):section.index("```\n", section.index("```python"))]
     assert "def test_" in example and len(example.strip().splitlines()) <= 10
+    pytester.makepyfile(test_readme=example)
+    run(pytester).assert_outcomes(passed=1)
+
+
+def test_the_readme_one_click_login_example_runs_as_written(pytester):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### dypnsapi: one-click login and number verification"):]
+    example = section[section.index("```python") + len("```python"):section.index("```\n", section.index("```python"))]
+    assert "def test_" in example and "login_token" in example
     pytester.makepyfile(test_readme=example)
     run(pytester).assert_outcomes(passed=1)
 

@@ -199,6 +199,37 @@ class SmsEmulator:
         """This account's report POSTs: `{"attempts": [...], "pending": [...]}`."""
         return self.admin.call("GET", "/callbacks", query={"account": self.account, **filters})
 
+    # Number authentication: the tokens a phone would hand the app -----------------------------------------
+
+    def login_token(self, phone: str, carrier: str | None = None, **options: Any) -> str:
+        """The token the carrier's SDK gives the app after the user tapped "本机号码一键登录" on `phone`: pass it
+        to GetMobile. It lives as long as the carrier's (cm 2 min, cu 30 min, ct 10 min) and works once."""
+        return self._mint(phone, "login", carrier, **options)
+
+    def verify_token(self, phone: str, carrier: str | None = None, **options: Any) -> str:
+        """A number-verification token (VerifyMobile's AccessCode); GetMobile refuses it."""
+        return self._mint(phone, "verify", carrier, **options)
+
+    def h5_sp_token(self, phone: str, access_token: str | None = None, carrier: str | None = None,
+                    **options: Any) -> str:
+        """The JS SDK's spToken for GetPhoneWithToken / VerifyPhoneWithToken; given the AccessToken your back
+        end got from GetAuthToken, it takes that call's BizType (0: verification only, refused for login)."""
+        return self._mint(phone, "h5", carrier, access_token=access_token, **options)
+
+    def fusion_token(self, phone: str, **options: Any) -> str:
+        """The fusion SDK's VerifyToken for VerifyWithFusionAuthToken."""
+        return self._mint(phone, "fusion", None, **options)
+
+    def token_exchanges(self, phone: str | None = None, action: str | None = None) -> list[dict[str, Any]]:
+        """This account's number-authentication calls (GetMobile ...), oldest first, with the code answered."""
+        return self.admin.call("GET", "/number-auth/exchanges",
+                               query={"account": self.account, "phone": phone, "action": action})["exchanges"]
+
+    def _mint(self, phone: str, kind: str, carrier: str | None, **options: Any) -> str:
+        body = {"phone": phone, "kind": kind, "account": self.account, "carrier": carrier, **options}
+        answer = self.admin.call("POST", "/number-auth/tokens", {k: v for k, v in body.items() if v is not None})
+        return str(answer["token"])
+
     # Account, clock, scenario, reset ---------------------------------------------------------------------
 
     def configure(self, **settings: Any) -> dict[str, Any]:
@@ -231,7 +262,7 @@ class SmsEmulator:
         return self.admin.call("PUT", "/scenario", raw=text.encode(), content_type="application/yaml")
 
     def reset(self) -> None:
-        """Forget this account's messages, codes, limit windows and reports (nobody else's)."""
+        """Forget this account's messages, codes, limit windows, reports and tokens (nobody else's)."""
         self._code_cursor.clear()
         self.admin.call("POST", "/reset", query={"what": "messages", "account": self.account})
 
