@@ -503,4 +503,5 @@
   }
 
   init();
+  window.InboxKit = { copy };      // shared with the inbox's other scripts (phone.js)
 })();
