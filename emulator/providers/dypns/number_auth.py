@@ -114,20 +114,29 @@ def token_number(param: str) -> Lookup:
 
 # App: one-click login and number verification -------------------------------------------------------------
 
-def get_mobile(ctx: ActionContext) -> dict[str, Any]:
-    with _recorded(ctx, "AccessToken") as details:
-        token = _redeem(ctx, details, "AccessToken", ("login",), login=True)
+def _number(ctx: ActionContext, param: str, kinds: tuple[str, ...]) -> dict[str, str]:
+    """A login exchange (GetMobile, GetPhoneWithToken): the number the token stands for."""
+    with _recorded(ctx, param) as details:
+        token = _redeem(ctx, details, param, kinds, login=True)
         _carrier_known(ctx, token)
-    return {**OK, "GetMobileResultDTO": {"Mobile": token.phone}}
+    return {"Mobile": token.phone}
+
+
+def _verification(ctx: ActionContext, param: str, kinds: tuple[str, ...]) -> dict[str, str]:
+    """A verification exchange (VerifyMobile, VerifyPhoneWithToken): the typed number against the token's."""
+    with _recorded(ctx, param) as details:
+        typed = details["typed_phone"] = _typed_phone(ctx)
+        token = _redeem(ctx, details, param, kinds)
+        verdict = details["verdict"] = _verdict(ctx, token, typed)
+    return {"VerifyId": ctx.backend.ids.digits(VERIFY_ID_LENGTH), "VerifyResult": verdict}
+
+
+def get_mobile(ctx: ActionContext) -> dict[str, Any]:
+    return {**OK, "GetMobileResultDTO": _number(ctx, "AccessToken", ("login",))}
 
 
 def verify_mobile(ctx: ActionContext) -> dict[str, Any]:
-    with _recorded(ctx, "AccessCode") as details:
-        typed = details["typed_phone"] = _typed_phone(ctx)
-        token = _redeem(ctx, details, "AccessCode", ("login", "verify"))
-        verdict = details["verdict"] = _verdict(ctx, token, typed)
-    return {**OK, "GateVerifyResultDTO": {"VerifyId": ctx.backend.ids.digits(VERIFY_ID_LENGTH),
-                                          "VerifyResult": verdict}}
+    return {**OK, "GateVerifyResultDTO": _verification(ctx, "AccessCode", ("login", "verify"))}
 
 
 # H5 ---------------------------------------------------------------------------------------------------------
@@ -152,18 +161,11 @@ def get_auth_token(ctx: ActionContext) -> dict[str, Any]:
 
 
 def get_phone_with_token(ctx: ActionContext) -> dict[str, Any]:
-    with _recorded(ctx, "SpToken") as details:
-        token = _redeem(ctx, details, "SpToken", ("h5",), login=True)
-        _carrier_known(ctx, token)
-    return {**OK, "Data": {"Mobile": token.phone}}
+    return {**OK, "Data": _number(ctx, "SpToken", ("h5",))}
 
 
 def verify_phone_with_token(ctx: ActionContext) -> dict[str, Any]:
-    with _recorded(ctx, "SpToken") as details:
-        typed = details["typed_phone"] = _typed_phone(ctx)
-        token = _redeem(ctx, details, "SpToken", ("h5",))
-        verdict = details["verdict"] = _verdict(ctx, token, typed)
-    return {**OK, "GateVerify": {"VerifyId": ctx.backend.ids.digits(VERIFY_ID_LENGTH), "VerifyResult": verdict}}
+    return {**OK, "GateVerify": _verification(ctx, "SpToken", ("h5",))}
 
 
 # Fusion (the SendSmsVerifyCode family: HTTP 400 codes, Success in every body) -------------------------------
