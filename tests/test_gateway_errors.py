@@ -41,6 +41,7 @@ def test_answers_carry_the_request_id_header_and_json_type(emulator):
     ((), {"SignatureMethod": "HMAC-SHA256"}, 400, "InvalidSignatureMethod"),
     ((), {"SignatureVersion": "2.0"}, 400, "InvalidSignatureVersion"),
     ((), {"Timestamp": "yesterday"}, 400, "InvalidTimeStamp.Format"),
+    ((), {"Timestamp": "2026-02-31T00:00:00Z"}, 400, "InvalidTimeStamp.Format"),    # not read as March 3
     ((), {"Timestamp": "2020-01-01T00:00:00Z"}, 400, "InvalidTimeStamp.Expired"),
     ((), {"Action": "Nope"}, 404, "InvalidAction.NotFound"),
     (("Version",), {}, 400, "MissingVersion"),

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from emulator import __version__
 from emulator.core.backend import Backend
+from emulator.core.bounds import InputError, loads_json
 from emulator.core.phones import parse_phone
 from emulator.protocols.hangup import read_body as read_whole_body
 
@@ -78,7 +79,10 @@ async def json_body(request: web.Request) -> Any:
     if not raw:
         return {}
     try:
-        return json.loads(raw)
+        return loads_json(raw)
+    except InputError as exc:     # NaN, 1e999, 2**64 or a thousand brackets: JSON, but not usable JSON
+        raise web.HTTPBadRequest(text=json.dumps({"error": f"body is not usable JSON: {exc}"}),
+                                 content_type="application/json") from None
     except ValueError:
         raise web.HTTPBadRequest(text=json.dumps({"error": "body is not valid JSON"}),
                                  content_type="application/json") from None

@@ -23,6 +23,7 @@ from aiohttp import web
 from emulator.admin.api import BACKEND_KEY, PREFIX, canonical_phone, problem, reply
 from emulator.admin.events import EVENTS_KEY
 from emulator.core.backend import RESET_TARGETS
+from emulator.core.bounds import MAX_DIGITS, parse_count
 from emulator.core.messages import STATUSES, Message, MessageStore
 
 PROVIDERS = ("dysms", "dypns", "onecloud")
@@ -71,10 +72,10 @@ class MessageFilter:
             values["has_code"] = has_code in ("true", "1")
         since = values["since"]
         if since is not None:
-            text = str(since)
-            if not text.isdigit() or not text.isascii():
-                raise ValueError("since must be a message id (a cursor: an integer >= 0)")
-            values["since"] = int(text)
+            values["since"] = parse_count(str(since))
+            if values["since"] is None:
+                raise ValueError(f"since must be a message id (a cursor: an integer >= 0 of at most {MAX_DIGITS} "
+                                 "digits)")
         return cls(**values)  # type: ignore[arg-type]
 
     def matches(self, message: Message) -> bool:
@@ -131,16 +132,18 @@ async def list_messages(request: web.Request) -> web.Response:
     found = flt.select(store)
     cursor = flt.cursor(found)
     if limit_raw is not None:
-        if not limit_raw.isdigit() or not limit_raw.isascii() or int(limit_raw) < 1:
-            return problem(400, "limit must be a positive integer")
-        found = found[-int(limit_raw):]         # the newest, still oldest first
+        limit = parse_count(limit_raw)
+        if not limit:
+            return problem(400, f"limit must be a positive integer of at most {MAX_DIGITS} digits")
+        found = found[-limit:]         # the newest, still oldest first
     return reply({"messages": [m.to_json() for m in found], "cursor": cursor})
 
 
 async def get_message(request: web.Request) -> web.Response:
-    message = request.app[BACKEND_KEY].messages.get(int(request.match_info["id"]))
+    wanted = parse_count(request.match_info["id"])      # longer than any id: no such message
+    message = None if wanted is None else request.app[BACKEND_KEY].messages.get(wanted)
     if message is None:
-        return problem(404, f"no message {request.match_info['id']} (never sent, reset, or pruned)")
+        return problem(404, f"no message {request.match_info['id'][:40]} (never sent, reset, or pruned)")
     return reply(message.to_json())
 
 

@@ -7,8 +7,10 @@
 * `DELETE /_emulator/scenario` - back to the startup scenario (the `--scenario` file, or the built-in default).
 
 The `--scenario` file is polled about once a second: a change loads it (fresh counters), a broken edit keeps
-the scenario in force and logs why. Polling rather than inotify keeps this portable and dependency-free; a
-second is well below the time a person takes to switch from editor to test run.
+the scenario in force and logs why. Reading and checking a scenario runs in a worker thread (a large one takes
+seconds of CPU), so requests keep being answered meanwhile; the swap itself happens on the loop.
+Polling rather than inotify keeps this portable and dependency-free; a second is well below the time a
+person takes to switch from editor to test run.
 """
 
 from __future__ import annotations
@@ -57,8 +59,9 @@ async def put_scenario(request: web.Request) -> web.Response:
     raw = await read_body(request)
     if not raw.strip():
         return problem(400, "the body is empty; expected a scenario in YAML or JSON")
-    try:
-        scenario = parse_scenario_body(raw, request.content_type, PUT_SOURCE, **load_options(backend))
+    try:   # off the loop: checking a large scenario takes seconds of CPU, and requests keep being answered
+        scenario = await asyncio.to_thread(parse_scenario_body, raw, request.content_type, PUT_SOURCE,
+                                           **load_options(backend))
     except ScenarioError as exc:
         return web.json_response({"error": f"not a valid scenario ({len(exc.problems)} problem(s))",
                                   "problems": exc.problems}, status=400)
@@ -71,7 +74,7 @@ async def delete_scenario(request: web.Request) -> web.Response:
     backend, engine = _engine(request)
     path = request.app[STARTUP_KEY] or None
     try:
-        scenario = startup_scenario(path, **load_options(backend))
+        scenario = await asyncio.to_thread(startup_scenario, path, **load_options(backend))
     except ScenarioError as exc:   # the file was broken since: keep what runs, say why
         return web.json_response({"error": "the startup scenario no longer loads", "problems": exc.problems},
                                  status=409)
@@ -100,10 +103,13 @@ async def watch(backend: Backend, engine: ScenarioEngine, path: Path, interval: 
             continue     # unchanged, or gone for a moment (editors that save by rename)
         seen = current
         try:
-            scenario = load_scenario_file(path, **load_options(backend))
+            scenario = await asyncio.to_thread(load_scenario_file, path, **load_options(backend))
         except ScenarioError as exc:
             log.warning("%s changed but is not a valid scenario; keeping %r:\n%s", path, engine.scenario.name,
                         exc)
+            continue
+        except Exception:   # a bug must not end the watching: later edits would be ignored without a word
+            log.exception("%s changed but could not be read; keeping %r", path, engine.scenario.name)
             continue
         engine.load(scenario)
         log.warning("%s changed: scenario %r reloaded (%d rules)", path, scenario.name, len(scenario.rules))

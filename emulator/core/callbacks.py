@@ -28,6 +28,7 @@ from urllib.parse import unquote
 
 import aiohttp
 
+from emulator.core.bounds import loads_json
 from emulator.core.clock import VirtualClock, iso_utc
 from emulator.core.scheduler import Scheduler
 
@@ -323,7 +324,7 @@ def _rule_failure(rule: str, status: int, raw: bytes) -> str | None:
         if status != 200:
             return f"HTTP {status} (the receiver must answer 200)"
         try:
-            answer = json.loads(raw)
+            answer = loads_json(raw)
         except ValueError:
             return 'answer is not JSON (expected {"code":0,"msg":"接收成功"})'
         code = answer.get("code") if isinstance(answer, dict) else None

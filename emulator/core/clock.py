@@ -60,18 +60,30 @@ class VirtualClock:
     # Formatting helpers shared by every provider -------------------------------------------------
 
     def china_datetime(self, epoch: float | None = None) -> datetime:
-        return datetime.fromtimestamp(self.now() if epoch is None else epoch, CHINA_TZ)
+        return datetime.fromtimestamp(_shown(self.now() if epoch is None else epoch), CHINA_TZ)
+
+
+#: The last moment every zone can print (`datetime` ends with the year 9999). The clock itself stops at
+#: 9999-01-01, but what it schedules may lie beyond: a code valid 2**31 s, a report due in a year.
+LAST_SHOWN = datetime(9999, 12, 31, tzinfo=timezone.utc).timestamp()
+
+
+def _shown(epoch: float) -> float:
+    """`epoch` as it can be printed: later times (and a NaN that slipped through) show as `LAST_SHOWN`."""
+    if not epoch <= LAST_SHOWN:
+        return LAST_SHOWN
+    return max(epoch, 0.0)
 
 
 def china_time_str(epoch: float) -> str:
     """`yyyy-MM-dd HH:mm:ss` in China Standard Time, as QuerySendDetails and receipts show it."""
-    return datetime.fromtimestamp(epoch, CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(_shown(epoch), CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def china_date_str(epoch: float) -> str:
     """`yyyyMMdd` in China Standard Time (QuerySendDetails' SendDate)."""
-    return datetime.fromtimestamp(epoch, CHINA_TZ).strftime("%Y%m%d")
+    return datetime.fromtimestamp(_shown(epoch), CHINA_TZ).strftime("%Y%m%d")
 
 
 def iso_utc(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(_shown(epoch), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -64,17 +64,36 @@ class Changes:
 
 @dataclass
 class Snapshot:
-    """Everything `load` found: JSON-decoded rows per table (in key order) and the meta values."""
+    """Everything `load` found: JSON-decoded rows per table (in key order) and the meta values.
+
+    `reading` names the row being restored (`table jobs, key 12`), so a row that decodes but cannot be
+    rebuilt (a damaged file, a hand edit) is reported by where it is, not by a traceback from deep inside.
+    """
 
     meta: dict[str, Any] = field(default_factory=dict)
     rows: dict[str, list[tuple[Any, Any]]] = field(default_factory=dict)
+    reading: str = "table meta"
 
     def table(self, name: str) -> list[tuple[Any, Any]]:
-        return self.rows.get(name, [])
+        return _Rows(self, name, self.rows.get(name, []))
 
     @property
     def empty(self) -> bool:
         return not self.meta and not any(self.rows.values())
+
+
+class _Rows(list):  # type: ignore[type-arg]
+    """A table's rows that, iterated, note in their snapshot which row is being read."""
+
+    def __init__(self, snapshot: Snapshot, name: str, rows: list[tuple[Any, Any]]) -> None:
+        super().__init__(rows)
+        self.snapshot, self.name = snapshot, name
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        for row in super().__iter__():
+            self.snapshot.reading = f"table {self.name}, key {str(row[0])[:80]!r}"
+            yield row
+        self.snapshot.reading = "table meta"
 
 
 class SqliteStore:
@@ -113,13 +132,26 @@ class SqliteStore:
         return _Transaction(self._db)
 
     def load(self) -> Snapshot:
+        """Every row, decoded; a row that is not JSON, or a file SQLite cannot read, is a `PersistenceError`
+        naming the file and the row (one line at start instead of a decoder's message or a traceback)."""
         snapshot = Snapshot()
-        for key, value in self._db.execute("SELECT key, value FROM meta WHERE key != 'schema'"):
-            snapshot.meta[key] = json.loads(value)
-        for table in TABLES:
-            snapshot.rows[table] = [(key, json.loads(data))
-                                    for key, data in self._db.execute(f"SELECT key, data FROM {table} ORDER BY key")]
+        try:
+            for key, value in self._db.execute("SELECT key, value FROM meta WHERE key != 'schema'"):
+                snapshot.meta[key] = self._decoded("meta", key, value)
+            for table in TABLES:
+                snapshot.rows[table] = [(key, self._decoded(table, key, data)) for key, data
+                                        in self._db.execute(f"SELECT key, data FROM {table} ORDER BY key")]
+        except sqlite3.Error as exc:
+            raise PersistenceError(f"cannot read the state database {self.path}: {exc}") from None
         return snapshot
+
+    def _decoded(self, table: str, key: Any, text: Any) -> Any:
+        try:
+            return json.loads(text)
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise PersistenceError(f"the state database {self.path} is damaged: table {table}, key "
+                                   f"{str(key)[:80]!r} is not JSON ({str(exc)[:80]}); repair or remove the file"
+                                   ) from None
 
     def write(self, changes: Changes) -> None:
         if not changes:

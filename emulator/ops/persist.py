@@ -46,9 +46,20 @@ class DurableState:
         self.backend = backend
         self.store = SqliteStore(path)
         self.interval = interval
-        snapshot = self.store.load()
-        self.restored = restore(backend, snapshot) if not snapshot.empty else {}
-        last_id = max([int(snapshot.meta.get("last_message_id", 0)), *(k for k, _ in snapshot.table("messages"))])
+        try:
+            snapshot = self.store.load()
+        except PersistenceError:
+            self.store.close()
+            raise
+        try:
+            self.restored = restore(backend, snapshot) if not snapshot.empty else {}
+            last_id = max([int(snapshot.meta.get("last_message_id", 0)),
+                           *(k for k, _ in snapshot.table("messages"))])
+        except Exception as exc:    # a row of the right JSON but the wrong shape: name it, in one line
+            self.store.close()
+            why = " ".join(str(exc).split())[:120]
+            raise PersistenceError(f"the state database {self.store.path} is damaged: {snapshot.reading} cannot "
+                                   f"be restored ({type(exc).__name__}: {why}); repair or remove the file") from None
         self.tracker = ChangeTracker(backend, last_message_id=last_id)
         self.tracker.mark_all()     # the restored jobs got new sequence numbers: rewrite the queue once
         self.failing: str | None = None

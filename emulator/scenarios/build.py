@@ -32,6 +32,11 @@ from emulator.scenarios.model import (
 
 #: Latency is real time the client waits; longer than this is a hang, which `fault: hang` says honestly.
 MAX_LATENCY = 600.0
+#: Any duration (a delivery or report delay on the virtual clock): a year is already "never" for a test, and
+#: bounded times stay printable and finite however far the clock has been moved.
+MAX_DURATION = 365 * 86400.0
+#: An offset of `between` from the scenario's start: as far as the clock can be advanced in one step.
+MAX_OFFSET = 100 * 365 * 86400.0
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _DURATION = re.compile(r"^\+?([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)?$")
 _PHONE_GLOB = re.compile(r"^\+?[0-9*?\[\]!\-]+$")
@@ -202,10 +207,10 @@ class Builder:
     def _moment(self, value: Any, path: Path) -> Moment | None:
         if value is None:
             return None
-        if isinstance(value, (int, float)):
-            return Moment(float(value), relative=True)
         offset = parse_duration(value)
         if offset is not None:
+            if not offset <= MAX_OFFSET:
+                self.problem(path, f"an offset of {offset:g} s; expected at most {MAX_OFFSET:g} s (100 years)")
             return Moment(offset, relative=True)
         try:
             stamp = datetime.fromisoformat(value)
@@ -269,6 +274,10 @@ class Builder:
         seconds = float(value) if isinstance(value, (int, float)) else parse_duration(value)
         if seconds is None:   # the schema's pattern lets only well-formed strings through
             self.problem(path, f"{value!r} is not a duration; expected seconds or 250ms, 30s, 5m, 2h, 1d")
+            return 0.0
+        if not 0 <= seconds <= MAX_DURATION:    # also NaN, and `9999...d` that overflows to infinity
+            self.problem(path, f"{value!r} is {seconds:g} s; expected a duration of at most {MAX_DURATION:g} s "
+                               "(365 days)")
             return 0.0
         return seconds
 

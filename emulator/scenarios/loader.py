@@ -16,7 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from emulator.core.yamlsource import YamlError, load_yaml, schema_errors
+from emulator.core.bounds import finite_problem, loads_json
+from emulator.core.yamlsource import MAX_DOCUMENT_BYTES, YamlError, load_yaml, schema_errors
 from emulator.scenarios.build import Builder
 from emulator.scenarios.model import Scenario
 
@@ -51,7 +52,12 @@ def load_scenario_file(path: str | Path, *, seeded: bool = False,
     if not path.exists() and path.name == str(path) and not path.suffix and shipped.is_file():
         path = shipped
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:       # never more than the bound into memory, whatever the file holds
+            raw = file.read(MAX_DOCUMENT_BYTES + 1)
+        if len(raw) > MAX_DOCUMENT_BYTES:
+            raise ScenarioError([f"{path}: the file is larger than {MAX_DOCUMENT_BYTES} bytes (1 MiB), the most a "
+                                 "scenario may be"])
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([f"{path}: cannot read: {exc}"]) from None
     return parse_scenario(text, str(path), seeded=seeded, accounts=accounts)
@@ -75,6 +81,11 @@ def parse_scenario(text: str, source: str = "<scenario>", *, seeded: bool = Fals
         raise ScenarioError([f"{doc.where(())}: (top level): a scenario is a mapping with `name`, `description`, "
                              f"`seed`, `accounts` and `rules`; got a {type(doc.data).__name__}"])
     doc.data = _plain(doc.data)
+    odd = finite_problem(doc.data)
+    if odd is not None:     # `.nan` passes `minimum: 0` and `.inf` every `maximum`: refuse them before the schema
+        path, why = odd
+        raise ScenarioError([f"{doc.where(path)}: {'/'.join(path) or '(top level)'}: {why}; expected a finite "
+                             "number (at most 64 bits for integers)"])
     problems = [_readable(line) for line in schema_errors(doc, schema())]
     if problems:
         raise ScenarioError(problems)
@@ -99,7 +110,7 @@ def parse_scenario_body(raw: bytes, content_type: str, source: str, *, seeded: b
         raise ScenarioError([f"{source}: the body is not UTF-8"]) from None
     if "json" in content_type:
         try:
-            data = json.loads(text)
+            data = loads_json(text)
         except ValueError as exc:
             raise ScenarioError([f"{source}: not valid JSON: {exc}"]) from None
         try:

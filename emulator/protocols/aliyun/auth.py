@@ -41,8 +41,10 @@ def parse_timestamp(value: str) -> float | None:
         return None
     try:
         parts = tuple(int(g) for g in match.groups())
-        if not (1 <= parts[1] <= 12 and 1 <= parts[2] <= 31 and parts[3] < 24 and parts[4] < 60 and parts[5] < 61):
+        if not (1 <= parts[1] <= 12 and parts[3] < 24 and parts[4] < 60 and parts[5] < 61):
             return None
+        if not 1 <= parts[2] <= calendar.monthrange(parts[0], parts[1])[1]:
+            return None     # 2026-02-31 is no date (timegm would read it as March 3)
         return float(calendar.timegm((*parts, 0, 0, 0)))
     except (ValueError, OverflowError):
         return None

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from emulator.core.accounts import StsCredential
+from emulator.core.bounds import loads_json
 from emulator.core.codes import KEEP, OVERWRITE, Scope
 from emulator.core.fixtures import Sign, Template
 from emulator.core.limits import Window
@@ -221,7 +222,7 @@ def _sign_and_template(ctx: ActionContext) -> tuple[Sign, Template]:
 def _template_values(ctx: ActionContext) -> dict[str, str]:
     """TemplateParam: a JSON object of strings (numbers are taken as their text)."""
     try:
-        value = json.loads(ctx.params["TemplateParam"])
+        value = loads_json(ctx.params["TemplateParam"])
     except ValueError:
         raise ctx.error("INVALID_PARAMETERS", "parameter is not valid: TemplateParam is not JSON") from None
     if not isinstance(value, dict) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from emulator.core.bounds import loads_json
 from emulator.core.phones import Phone, matchable, parse_phone
 from emulator.protocols.aliyun.product import ActionContext
 
@@ -20,7 +20,7 @@ def split_numbers(value: str) -> list[str]:
 
 def phones_of_batch(params: Mapping[str, str]) -> tuple[str, ...]:
     try:
-        numbers = json.loads(params.get("PhoneNumberJson", "[]"))
+        numbers = loads_json(params.get("PhoneNumberJson", "[]"))
     except ValueError:
         return ()
     return matchable([str(n) for n in numbers]) if isinstance(numbers, list) else ()
@@ -29,7 +29,7 @@ def phones_of_batch(params: Mapping[str, str]) -> tuple[str, ...]:
 def signs_of_batch(params: Mapping[str, str]) -> tuple[str, ...]:
     """SendBatchSms's signs, one per number (a scenario's `sign` holds when any of them matches)."""
     try:
-        signs = json.loads(params.get("SignNameJson", "[]"))
+        signs = loads_json(params.get("SignNameJson", "[]"))
     except ValueError:
         return ()
     return tuple(str(s) for s in signs) if isinstance(signs, list) else ()
@@ -70,7 +70,7 @@ def json_value(ctx: ActionContext, name: str, value: str | None) -> Any:
     if value is None:
         return None
     try:
-        return json.loads(value)
+        return loads_json(value)
     except ValueError:
         raise ctx.error("isv.INVALID_JSON_PARAM", f"JSON参数不合法: {name} is not valid JSON") from None
 
@@ -92,7 +92,7 @@ def object_list(params: Mapping[str, str], name: str) -> list[dict[str, Any]]:
     Raises ValueError when the JSON form is not an array of objects.
     """
     if name in params:
-        value = json.loads(params[name])
+        value = loads_json(params[name])
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise ValueError(f"{name} must be a JSON array of objects")
         return value
