@@ -21,7 +21,7 @@ from Tea.exceptions import TeaException
 from emulator.core.outcomes import Call
 from tests.conftest import admin, advance, messages, tea_config
 from tests.dypns_helpers import send as send_code
-from tests.dysms_helpers import details
+from tests.dysms_helpers import details, today
 from tests.scenario_helpers import callbacks, set_receipts, sms
 from tests.test_onecloud import onecloud, send_query
 
@@ -142,11 +142,12 @@ rules:
 def test_failed_delivery_with_err_code_and_delay_shows_in_query_send_details(scenario, dysms, emulator):
     scenario(DELIVERY)
     assert sms(dysms, "13900000031").code == "OK"
+    sent_on = today(emulator)        # the send's own China date: the 61 s below may cross midnight there
     advance(emulator, 30)
-    [waiting] = details(dysms, emulator, "13900000031").sms_send_detail_dtos.sms_send_detail_dto
+    [waiting] = details(dysms, emulator, "13900000031", send_date=sent_on).sms_send_detail_dtos.sms_send_detail_dto
     assert (waiting.send_status, waiting.err_code) == (1, "")
     advance(emulator, 31)
-    [final] = details(dysms, emulator, "13900000031").sms_send_detail_dtos.sms_send_detail_dto
+    [final] = details(dysms, emulator, "13900000031", send_date=sent_on).sms_send_detail_dtos.sms_send_detail_dto
     assert (final.send_status, final.err_code) == (2, "MK:0000")
 
 
