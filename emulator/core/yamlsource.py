@@ -54,13 +54,14 @@ def load_yaml(text: str, source: str) -> YamlDocument:
         node = _compose(yaml.parse(text, Loader=_EVENTS_LOADER), source)
         data = None if node is None else yaml.constructor.SafeConstructor().construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        if not isinstance(exc, yaml.composer.ComposerError):
+        # libyaml's own bound (1000 levels), which it meets scanning ahead: said in the emulator's words, and not
+        # parsed again for wording (the pure-Python scanner takes seconds over thousands of open brackets)
+        too_deep = "maximum nesting depth" in (exc.problem or "")
+        if not isinstance(exc, yaml.composer.ComposerError) and not too_deep:
             exc = _worded(text, exc)
         mark = exc.problem_mark or exc.context_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        problem = exc.problem or str(exc)
-        if "maximum nesting depth" in problem:  # libyaml's own bound (1000 levels), which it meets scanning ahead
-            problem = f"nested more than {MAX_DEPTH} levels deep"
+        problem = f"nested more than {MAX_DEPTH} levels deep" if too_deep else exc.problem or str(exc)
         raise YamlError(f"{where}: not valid YAML: {problem}") from None
     except yaml.YAMLError as exc:  # pragma: no cover - non-marked YAML errors are rare
         raise YamlError(f"{source}: not valid YAML: {exc}") from None
