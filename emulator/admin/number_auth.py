@@ -33,14 +33,16 @@ async def mint(request: web.Request) -> web.Response:
     phone = parse_phone(phone_raw) if isinstance(phone_raw, str) else None
     if phone is None or not phone.mainland:
         return problem(400, "phone must be a mainland China mobile number (number authentication serves no other)")
+    ttl = body.get("ttl")
+    # an optional member is absent or of its type: `"account": null` is no account name, not the default account
+    if any(k in body and not isinstance(body[k], str) for k in ("kind", "carrier", "account", "access_token")) or \
+            ("ttl" in body and not (isinstance(ttl, (int, float)) and not isinstance(ttl, bool))):
+        return problem(400, 'body must be {"phone": str, "kind"?: str, "carrier"?: str, "account"?: str, '
+                            '"ttl"?: number, "access_token"?: str}')
     account = _account(backend, body.get("account"))
     if account is None:
         return problem(404, f"no account {body.get('account')!r}")
-    kind, carrier, ttl, access = (body.get(k) for k in ("kind", "carrier", "ttl", "access_token"))
-    if not all(v is None or isinstance(v, str) for v in (kind, carrier, access)) or \
-            not (ttl is None or (isinstance(ttl, (int, float)) and not isinstance(ttl, bool))):
-        return problem(400, 'body must be {"phone": str, "kind"?: str, "carrier"?: str, "account"?: str, '
-                            '"ttl"?: number, "access_token"?: str}')
+    kind, carrier, access = (body.get(k) for k in ("kind", "carrier", "access_token"))
     if access is not None:
         if kind != "h5":
             return problem(409, "access_token goes with kind h5 (an spToken from a GetAuthToken AccessToken)")
