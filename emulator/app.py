@@ -32,7 +32,7 @@ def build_backend(settings: Settings) -> Backend:
     fixtures = load_fixtures(settings.fixtures)
     engine = build_engine(settings.scenario, settings.seed, fixtures)
     backend = Backend(fixtures, engine, seed=settings.seed, store_cap=settings.store_cap,
-                      callback_ca=settings.callback_ca)
+                      store_bytes=settings.store_mb * 1024 * 1024, callback_ca=settings.callback_ca)
     engine.attach(backend)
     return backend
 

@@ -48,6 +48,8 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenario", metavar="FILE", help="scenario YAML (default: built-in default scenario)")
     parser.add_argument("--seed", type=int, help="make ids, codes and fake data repeatable")
     parser.add_argument("--store-cap", type=int, help="messages kept before the oldest are pruned (default 100000)")
+    parser.add_argument("--store-mb", type=int, metavar="MIB",
+                        help="MiB the stored messages may hold before the oldest are pruned (default 256)")
     parser.add_argument("--max-body", type=int, metavar="BYTES",
                         help="larger request bodies are refused in the provider's error shape (default 1 MiB)")
     parser.add_argument("--quiet", action="store_true", default=None, help="no per-request log lines")
@@ -82,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             return healthcheck.run(settings, args.timeout)
         settings = Settings.from_env().merge(host=args.host, port=args.port, fixtures=args.fixtures,
                                              scenario=args.scenario, seed=args.seed, store_cap=args.store_cap,
+                                             store_mb=args.store_mb,
                                              max_body=args.max_body, callback_ca=args.callback_ca,
                                              quiet=args.quiet, log_format=args.log_format, tls=args.tls,
                                              cert=args.cert, key=args.key, ca_out=args.ca_out, db=args.db,

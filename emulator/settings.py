@@ -17,6 +17,7 @@ class Settings:
     scenario: str | None = None        # YAML file; None = the built-in default scenario
     seed: int | None = None
     store_cap: int = 100_000           # messages kept before the oldest are pruned
+    store_mb: int = 256                # MiB the stored messages may hold before the oldest are pruned
     max_body: int = 1024 * 1024        # bytes; larger bodies are refused with the provider's error shape
     log_level: str = "info"
     quiet: bool = False                # no per-request log lines
@@ -40,6 +41,8 @@ class Settings:
             raise ValueError(f"port {self.port} (--port, {ENV_PREFIX}PORT) is not a TCP port: 0-65535")
         if self.store_cap < 1:
             raise ValueError(f"store cap {self.store_cap} (--store-cap, {ENV_PREFIX}STORE_CAP) must be at least 1")
+        if self.store_mb < 1:
+            raise ValueError(f"store size {self.store_mb} MiB (--store-mb, {ENV_PREFIX}STORE_MB) must be at least 1")
         if self.max_body < 1024:
             raise ValueError(f"max body {self.max_body} (--max-body, {ENV_PREFIX}MAX_BODY) must be at least 1024")
         if self.callback_ca is not None and not os.path.isfile(self.callback_ca):

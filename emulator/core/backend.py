@@ -18,7 +18,7 @@ from emulator.core.delivery import DeliveryService
 from emulator.core.fixtures import Fixtures
 from emulator.core.ids import RandomSource
 from emulator.core.limits import QpsLimiter, SlidingWindowLimiter
-from emulator.core.messages import MessageStore
+from emulator.core.messages import DEFAULT_STORE_BYTES, MessageStore
 from emulator.core.nonces import NonceCache
 from emulator.core.number_auth import NumberAuth
 from emulator.core.scheduler import Scheduler
@@ -31,7 +31,8 @@ RESET_TARGETS = ("messages", "scenario", "all")
 
 class Backend:
     def __init__(self, fixtures: Fixtures, policy: OutcomePolicy, *, seed: int | None = None,
-                 store_cap: int = 100_000, callback_ca: str | None = None) -> None:
+                 store_cap: int = 100_000, store_bytes: int = DEFAULT_STORE_BYTES,
+                 callback_ca: str | None = None) -> None:
         self.started_at = time.time()
         self.clock = VirtualClock()
         self.ids = RandomSource(seed)
@@ -39,7 +40,7 @@ class Backend:
         self.policy = policy
         self.accounts = AccountRegistry()
         self.accounts.load_fixtures(fixtures.accounts)
-        self.messages = MessageStore(cap=store_cap)
+        self.messages = MessageStore(cap=store_cap, max_bytes=store_bytes)
         self.scheduler = Scheduler(self.clock)
         self.deliveries = DeliveryService(self.clock, self.messages, self.scheduler)
         # reports POSTed to applications (HTTPS receivers may also have certificates from `callback_ca`)

@@ -147,10 +147,8 @@ def restore(backend: Backend, snapshot: Snapshot) -> dict[str, int]:
     store = backend.messages
     last_id = int(meta.get("last_message_id", 0))
     for message_id, data in snapshot.table("messages"):
-        store._messages[message_id] = Message(**{k: v for k, v in data.items() if k in _MESSAGE_FIELDS})
+        store.keep(Message(**{k: v for k, v in data.items() if k in _MESSAGE_FIELDS}))   # bounds may be lower now
         last_id = max(last_id, message_id)
-    while len(store._messages) > store.cap:          # the cap may have been lowered since
-        store._messages.popitem(last=False)
     store._ids = itertools.count(last_id + 1)
     counts["messages"] = len(snapshot.table("messages"))
 

@@ -182,8 +182,9 @@ class ChangeTracker:
                 upserts.append(rows.message_row(message))
         if upserts:
             changes.upsert["messages"] = upserts
-        if len(store) >= store.cap:       # the store is full and prunes its oldest: so does the table
+        if store.pruned and len(store):   # the store pruned its oldest to keep its bounds: so does the table
             changes.prune_messages_below = next(iter(store.all())).id
+            store.pruned = False
         self._messages.clear()
         self._messages_wiped = self._reconcile_messages = False
 
