@@ -71,7 +71,7 @@ class AliyunGateway:
             if account.qps is not None and not backend.qps.allow(account.name, account.qps, now):
                 raise gateway_error("Throttling.User")
             params = {k: v for k, v in req.params.items() if k not in COMMON_PARAMS}
-            spec.check(params)
+            spec.check(params, product.too_long)
             phones = spec.phones(params) if spec.phones else ()
             if spec.lookup is not None:
                 phones = (*phones, *spec.lookup(backend, account.name, params))

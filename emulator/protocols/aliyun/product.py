@@ -18,6 +18,14 @@ from emulator.core.phones import matchable
 from emulator.protocols.aliyun.auth import Principal
 from emulator.protocols.aliyun.errors import invalid, missing
 
+#: Lengths of values both Alibaba SMS products keep with a message (docs/protocol-notes.md, "Field lengths"):
+#: OutId's is documented ("< 256 characters", SendSms and SendBatchSms); TemplateParam and SmsUpExtendCode have
+#: none documented, so these are the emulator's own, far above any real value (a template is at most 500
+#: characters, a variable's value 35 by default; an extension code a few digits).
+OUT_ID_LENGTH = 256
+TEMPLATE_PARAM_LENGTH = 8192
+EXTEND_CODE_LENGTH = 32
+
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0", ""}
 
@@ -27,6 +35,9 @@ class Param:
     name: str
     required: bool = False
     kind: str = "str"          # str | int | bool
+    #: characters at most: the provider's documented length, or the emulator's own bound where the provider
+    #: documents none for a value it keeps (docs/protocol-notes.md says which is which)
+    max_length: int | None = None
 
 
 @dataclass(slots=True)
@@ -67,6 +78,8 @@ class ActionContext:
 #: interleave with another request, so limits and balances hold under any concurrency by construction.
 Handler = Callable[[ActionContext], dict[str, Any]]
 Addressees = Callable[[Mapping[str, str]], tuple[str, ...]]
+#: The product's refusal of a parameter longer than its bound: name, bound, length.
+TooLong = Callable[[str, int, int], EmulatorError]
 #: Numbers only the backend can tell from a call (the number a minted token stands for): backend, account, params.
 Lookup = Callable[[Backend, str, Mapping[str, str]], tuple[str, ...]]
 
@@ -104,14 +117,16 @@ class ActionSpec:
     #: more numbers the call addresses that only the backend knows, so scenario rules by `phone` match them too
     lookup: Lookup | None = None
 
-    def check(self, params: Mapping[str, str]) -> None:
-        """Gateway-level checks: required parameters present, typed parameters well-formed."""
+    def check(self, params: Mapping[str, str], too_long: TooLong) -> None:
+        """Gateway-level checks: required parameters present, typed parameters well-formed, none too long."""
         for param in self.params:
             value = params.get(param.name)
             if value is None or value == "":
                 if param.required:
                     raise missing(param.name)
                 continue
+            if param.max_length is not None and len(value) > param.max_length:
+                raise too_long(param.name, param.max_length, len(value))
             if param.kind == "int":
                 try:
                     int(value)
@@ -135,6 +150,13 @@ class AliyunProduct:
     #: every action the real product has (its SDK's list), modelled or not: an unmodelled one is answered as
     #: a real API the emulator lacks, not as a typo
     catalog: tuple[str, ...] = ()
+    #: the code of this product's table that refuses a parameter beyond its length (`Param.max_length`)
+    length_error: str = "isv.PARAM_LENGTH_LIMIT"
+
+    def too_long(self, name: str, limit: int, length: int) -> EmulatorError:
+        spec = self.errors.get(self.length_error)
+        return EmulatorError(spec.code, f"{spec.message}: {name} has {length} characters, at most {limit}",
+                             status=spec.status)
 
     def unmodelled(self) -> tuple[str, ...]:
         return tuple(name for name in self.catalog if name not in self.actions)

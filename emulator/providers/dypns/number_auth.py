@@ -20,7 +20,7 @@ from emulator.core.backend import Backend
 from emulator.core.errors import EmulatorError
 from emulator.core.number_auth import BIZ_LOGIN, BIZ_VERIFY, AuthToken, Refused, carrier_of
 from emulator.core.phones import parse_phone
-from emulator.protocols.aliyun.product import ActionContext, ActionSpec, AliyunProduct, Lookup, Param
+from emulator.protocols.aliyun.product import OUT_ID_LENGTH, ActionContext, ActionSpec, AliyunProduct, Lookup, Param
 
 OK = {"Code": "OK", "Message": "OK"}
 #: Real tokens are a few hundred printable characters; longer or other text is malformed, not merely unknown.
@@ -211,7 +211,7 @@ def verify_with_fusion_auth_token(ctx: ActionContext) -> dict[str, Any]:
 
 
 def register(product: AliyunProduct) -> None:
-    out_id = Param("OutId")
+    out_id = Param("OutId", max_length=OUT_ID_LENGTH)
     api_codes = (Param("CmApiCode", kind="int"), Param("CuApiCode", kind="int"), Param("CtApiCode", kind="int"))
     for spec in (
         ActionSpec("GetMobile", get_mobile, (Param("AccessToken"), out_id), lookup=token_number("AccessToken")),
