@@ -26,6 +26,8 @@ REVIEW_JOB = "catalogue.review"
 #: Alibaba: "reviewed within 2 hours"; a test that forgets to approve sees what production shows meanwhile.
 DEFAULT_REVIEW_DELAY = 2 * 3600.0
 REVIEW_MODES = ("immediate", "after", "manual")
+#: A review delay beyond a year is "never" for any test (and `manual` says so honestly).
+MAX_REVIEW_DELAY = 365 * 86400.0
 DECISIONS = {"approve": "approved", "reject": "rejected", "cancel": "cancelled"}
 KINDS = ("template", "sign")
 #: Template applications: at most this many per China calendar day, at least this many seconds apart.
@@ -58,8 +60,8 @@ class ReviewPolicy:
         if mode not in REVIEW_MODES:
             raise ValueError(f"review mode {mode!r}; expected one of {', '.join(REVIEW_MODES)}")
         delay = float(data.get("delay", DEFAULT_REVIEW_DELAY))
-        if delay < 0:
-            raise ValueError("review delay must be >= 0 seconds")
+        if not 0 <= delay <= MAX_REVIEW_DELAY:
+            raise ValueError(f"review delay must be 0-{MAX_REVIEW_DELAY:g} seconds")
         return cls(mode, delay)
 
 
