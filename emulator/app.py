@@ -20,6 +20,7 @@ from emulator.protocols.faults import setup_draining
 from emulator.providers import dypns, dysms, onecloud
 from emulator.providers.dypns import receipts as dypns_receipts
 from emulator.providers.dysms import receipts as dysms_receipts
+from emulator.providers.dysms import review_reports
 from emulator.scenarios.runtime import build_engine
 from emulator.settings import Settings
 
@@ -62,6 +63,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> web.Applica
     setup_surface(app)      # inspection API, accounts, clock, live feed, OpenAPI document, inbox
     onecloud_gateway = onecloud.build(backend)
     dysms_receipts.install(backend)
+    review_reports.install(backend)     # TemplateSmsReport, SignSmsReport when a review ends
     dypns_receipts.install(backend)
     observed = setup_ops(app, settings, backend)   # metrics, request log, TLS, --db state: before catch-alls
 

@@ -26,7 +26,7 @@ from emulator.core.callbacks import ADMIN_TARGET, receiver_url, targets_admin_ap
 from emulator.core.fixtures import FUNCTIONS_SCHEMA, LIMITS_SCHEMA
 from emulator.core.ids import RandomSource
 
-RECEIPT_NAMES = ("sms_report", "sms_up", "dypns_report")
+RECEIPT_NAMES = ("sms_report", "sms_up", "dypns_report", "template_report", "sign_report")
 SETTINGS = ("return_url", "receipts", "balance", "qps", "functions", "limits")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 LIMITS = jsonschema.Draft202012Validator(LIMITS_SCHEMA)

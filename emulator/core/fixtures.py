@@ -52,7 +52,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "functions": FUNCTIONS_SCHEMA,
                 "limits": LIMITS_SCHEMA,
                 "receipts": {"type": "object", "additionalProperties": False, "properties": {
-                    "sms_report": _URL, "sms_up": _URL, "dypns_report": _URL}},
+                    "sms_report": _URL, "sms_up": _URL, "dypns_report": _URL, "template_report": _URL,
+                    "sign_report": _URL}},
                 "onecloud": {"type": "object", "additionalProperties": False, "properties": {
                     "app_secret": {"type": "string", "minLength": 1}, "return_url": _URL}},
                 "sts": {"type": "array", "items": {
