@@ -24,6 +24,7 @@ import asyncio
 import json
 import os
 import ssl
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -229,6 +230,76 @@ class SmsEmulator:
         body = {"phone": phone, "kind": kind, "account": self.account, "carrier": carrier, **options}
         answer = self.admin.call("POST", "/number-auth/tokens", {k: v for k, v in body.items() if v is not None})
         return str(answer["token"])
+
+    # The template/sign catalogue: this test is Alibaba's reviewer -----------------------------------------
+
+    def catalogue(self) -> dict[str, Any]:
+        """This account's templates and signs with their review states, and its review policy."""
+        return self.admin.call("GET", "/catalogue", query={"account": self.account})
+
+    def review_policy(self, mode: str, delay: float | None = None) -> dict[str, Any]:
+        """How this account's applications are reviewed from now on: `immediate`, `after` (`delay` virtual
+        seconds, default two hours, as Alibaba's own review) or `manual` (only the helpers below decide)."""
+        body: dict[str, Any] = {"mode": mode} if delay is None else {"mode": mode, "delay": delay}
+        return self.admin.call("PUT", "/catalogue/review-policy", body, query={"account": self.account})
+
+    def approve_template(self, code: str) -> dict[str, Any]:
+        """End the review of template `code` approved: SendSms may use it, its TemplateSmsReport is pushed."""
+        return self._decide("templates", code, "approve")
+
+    def reject_template(self, code: str, reason: str = "") -> dict[str, Any]:
+        """End the review rejected, with `reason` as GetSmsTemplate's RejectInfo; the app may then update it."""
+        return self._decide("templates", code, "reject", reason)
+
+    def cancel_template(self, code: str) -> dict[str, Any]:
+        return self._decide("templates", code, "cancel")
+
+    def template_status(self, code: str) -> str | None:
+        """pending | approved | rejected | cancelled, or None when the account has no such template."""
+        return self._status("templates", "code", code)
+
+    def wait_for_template_status(self, code: str, status: str, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+        """The template once it is in `status` (an application the app makes in the background included)."""
+        return self._wait_status("templates", "code", code, status, timeout)
+
+    def approve_sign(self, name: str) -> dict[str, Any]:
+        return self._decide("signs", name, "approve")
+
+    def reject_sign(self, name: str, reason: str = "") -> dict[str, Any]:
+        return self._decide("signs", name, "reject", reason)
+
+    def cancel_sign(self, name: str) -> dict[str, Any]:
+        return self._decide("signs", name, "cancel")
+
+    def sign_status(self, name: str) -> str | None:
+        return self._status("signs", "name", name)
+
+    def wait_for_sign_status(self, name: str, status: str, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+        return self._wait_status("signs", "name", name, status, timeout)
+
+    def _decide(self, kind: str, key: str, decision: str, reason: str = "") -> dict[str, Any]:
+        return self.admin.call("POST", f"/catalogue/{kind}/{urllib.parse.quote(key, safe='')}/{decision}",
+                               {"reason": reason} if reason else {}, query={"account": self.account})
+
+    def _item(self, kind: str, field: str, key: str) -> dict[str, Any] | None:
+        return next((item for item in self.catalogue()[kind] if item.get(field) == key), None)
+
+    def _status(self, kind: str, field: str, key: str) -> str | None:
+        item = self._item(kind, field, key)
+        return None if item is None else str(item["status"])
+
+    def _wait_status(self, kind: str, field: str, key: str, status: str, timeout: float) -> dict[str, Any]:
+        """Polled (a review has no change feed): every 50 ms until `timeout` real seconds have passed."""
+        deadline = time.monotonic() + timeout
+        while True:
+            item = self._item(kind, field, key)
+            if item is not None and item["status"] == status:
+                return item
+            if time.monotonic() >= deadline:
+                seen = "no such item" if item is None else f"it is {item['status']}"
+                raise MessageNotReceived(f"{kind[:-1]} {key!r} of account {self.account} not {status} within "
+                                         f"{timeout:g} s ({seen})")
+            time.sleep(0.05)
 
     # Account, clock, scenario, reset ---------------------------------------------------------------------
 
