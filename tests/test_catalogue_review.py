@@ -14,7 +14,7 @@ from alibabacloud_dysmsapi20170525 import models as m
 from emulator.admin.pytest_plugin import MessageNotReceived, SmsEmulator
 from emulator.core.catalogue import TEMPLATE_DAILY_CAP
 from tests.conftest import admin, advance
-from tests.scenario_helpers import set_receipts
+from tests.scenario_helpers import put_scenario, set_receipts
 
 
 def _create(client, content: str = "您的订单${order}已发货。", name: str = "订单通知") -> Any:
@@ -236,3 +236,57 @@ def test_two_tests_accounts_review_separately(sms_emulator: SmsEmulator):
     answer = sms_emulator.admin.call("POST", f"/catalogue/templates/{code}/approve", {}, expect=(404,))
     assert f"template {code} does not exist (account 'default')" in answer["error"]
     assert sms_emulator.approve_template(code)["status"] == "approved"
+
+
+# Scenario rules that decide reviews -----------------------------------------------------------------------
+
+REVIEWS = """
+name: reviews
+reviews:
+  - name: loans are refused
+    match: {kind: template, content: "*贷款*"}
+    decide: reject
+    reason: 涉及金融营销，请补充资质
+    after: 10m
+  - match: {kind: sign, name: "人工*"}
+    decide: manual
+  - match: {kind: template, name: "秒批*"}
+    decide: approve
+"""
+
+
+def test_scenario_review_rules_decide_by_content_and_name(dysms, emulator, scenario, receiver):
+    set_receipts(emulator, template_report=f"{receiver.url}/template")
+    scenario(REVIEWS)
+    loan = _create(dysms, content="低息贷款${amount}元，点击办理", name="贷款推广").template_code
+    advance(emulator, 31)
+    quick = _create(dysms, name="秒批通知").template_code
+    advance(emulator, 31)
+    plain = _create(dysms, name="普通通知").template_code      # no rule: the account's policy (2 h)
+    assert dysms.get_sms_template(m.GetSmsTemplateRequest(template_code=quick)).body.template_status == "1"
+    assert dysms.get_sms_template(m.GetSmsTemplateRequest(template_code=loan)).body.template_status == "0"
+    advance(emulator, 600)                     # ten minutes after the loan template: the rule's rejection
+    got = dysms.get_sms_template(m.GetSmsTemplateRequest(template_code=loan)).body
+    assert got.template_status == "2" and got.audit_info.reject_info == "涉及金融营销，请补充资质"
+    assert dysms.get_sms_template(m.GetSmsTemplateRequest(template_code=plain)).body.template_status == "0"
+    reports = {r.body[0]["template_code"]: r.body[0]["template_status"] for r in receiver.wait_for(2)}
+    assert reports == {quick: "approved", loan: "rejected"}
+    dysms.create_sms_sign(m.CreateSmsSignRequest(sign_name="人工审核", sign_source=0, qualification_id=1,
+                                                 remark="x"))
+    advance(emulator, 3 * 3600)                # manual: no clock ends it (the plain template's 2 h did)
+    assert dysms.get_sms_sign(m.GetSmsSignRequest(sign_name="人工审核")).body.sign_status == 0
+    assert dysms.get_sms_template(m.GetSmsTemplateRequest(template_code=plain)).body.template_status == "1"
+    status, state = admin(emulator, "GET", "/_emulator/scenario")
+    assert status == 200 and [r["applied"] for r in state["reviews"]] == [1, 1, 1]
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("reviews:\n  - {decide: approve, reason: x}\n", "a reason goes with `decide: reject`"),
+    ("reviews:\n  - {match: {kind: sign, content: '*'}, decide: reject}\n", "only templates have a content"),
+    ("reviews:\n  - {decide: manual, after: 5m}\n", "never decided by the clock"),
+    ("reviews:\n  - {decide: later}\n", "decide"),
+    ("reviews:\n  - {match: {kind: widget}, decide: approve}\n", "kind"),
+])
+def test_review_rules_that_cannot_work_are_refused_with_where_and_why(emulator, text, says):
+    status, body = put_scenario(emulator, text)
+    assert status == 400 and any(says in p for p in body["problems"]), body

@@ -93,8 +93,8 @@ BROKEN = [
     ("unknown-account", "accounts:\n  defualt: {balance: 0}\n",
      "2:3: accounts/defualt: no account 'defualt'; expected one of the fixtures' accounts: default"),
     ("not-a-mapping", "- rules\n",
-     "1:1: (top level): a scenario is a mapping with `name`, `description`, `seed`, `accounts` and `rules`; got a "
-     "list"),
+     "1:1: (top level): a scenario is a mapping with `name`, `description`, `seed`, `accounts`, `rules` and "
+     "`reviews`; got a list"),
     ("first-zero", "rules:\n  - match: {first: 0}\n    then: {error: SYSTEM_ERROR}\n",
      "2:20: rules/0/match/first: 0 is less than the minimum of 1"),
     ("bad-provider", "rules:\n  - match: {provider: aliyun}\n    then: {error: SYSTEM_ERROR}\n",

@@ -38,6 +38,20 @@ Item = Template | Sign
 ReviewListener = Callable[[str, Item, str], None]
 
 
+@dataclass(frozen=True)
+class Ruling:
+    """How one application's review ends, when something other than the account's policy says so (a scenario):
+    `decision` approve | reject | cancel | manual (left for a test), `after` virtual seconds from submission."""
+
+    decision: str
+    reason: str = ""
+    after: float = 0.0
+
+
+#: Asked `(account, kind, item)` as an application enters review; None leaves it to the account's policy.
+Reviewer = Callable[[str, str, Item], Ruling | None]
+
+
 class CatalogueError(ValueError):
     """A change the provider refuses; `reason` says which rule (the providers map it to their error code)."""
 
@@ -87,6 +101,8 @@ class Catalogue:
         self._scheduler = scheduler
         self._books: dict[str, Book] = {}
         self._listeners: list[ReviewListener] = []
+        #: the scenario engine's review rules, when it has any (the core does not know scenarios)
+        self.reviewer: Reviewer | None = None
         self._changed: list[Callable[[str], None]] = []
         scheduler.on(REVIEW_JOB, self._run_review)
 
@@ -181,16 +197,22 @@ class Catalogue:
                                    submitted=now, created=created or _stamp(now))
         book.items(kind)[key] = item
         self._touch(account)
-        policy = book.policy
-        if policy.mode == "immediate":     # decided before the answer: the next call sees it approved
-            return self.decide(account, kind, key, "approve")
-        if policy.mode == "after":
-            self._schedule(account, kind, key, item.order_id, now + policy.delay)
+        ruling = self.reviewer(account, kind, item) if self.reviewer is not None else None
+        if ruling is None:
+            policy = book.policy
+            ruling = Ruling("approve", after=policy.delay if policy.mode == "after" else 0.0) \
+                if policy.mode != "manual" else Ruling("manual")
+        if ruling.decision == "manual":
+            return item
+        if ruling.after <= 0:              # decided before the answer: the next call sees the outcome
+            return self.decide(account, kind, key, ruling.decision, ruling.reason)
+        self._schedule(account, kind, key, item.order_id, now + ruling.after, ruling)
         return item
 
-    def _schedule(self, account: str, kind: str, key: str, order_id: str, due: float) -> None:
+    def _schedule(self, account: str, kind: str, key: str, order_id: str, due: float, ruling: Ruling) -> None:
         self._scheduler.schedule(due, REVIEW_JOB, {"account": account, "kind": kind, "key": key,
-                                                   "order_id": order_id})
+                                                   "order_id": order_id, "decision": ruling.decision,
+                                                   "reason": ruling.reason})
 
     @staticmethod
     def _require_rejected(item: Item | None, kind: str, key: str) -> Item:
@@ -237,14 +259,15 @@ class Catalogue:
         return item
 
     async def _run_review(self, payload: dict[str, Any]) -> None:
-        """A delayed review falls due: approve the item if it is still the submission the job was made for."""
+        """A delayed review falls due: decide the item (approve, unless a scenario said otherwise) if it is still
+        the submission the job was made for."""
         account, kind, key = payload["account"], payload["kind"], payload["key"]
         if account not in self._books:
             return
         item = self._books[account].items(kind).get(key)
         if item is None or item.status != "pending" or item.order_id != payload.get("order_id"):
             return
-        self.decide(account, kind, key, "approve")
+        self.decide(account, kind, key, payload.get("decision", "approve"), payload.get("reason", ""))
 
 
 def _key(item: Item) -> str:

@@ -22,10 +22,12 @@ from typing import TYPE_CHECKING, Any
 from emulator.core.outcomes import Call, Decision, DeliveryPlan
 from emulator.scenarios.catalog import facts
 from emulator.scenarios.model import Rule, Scenario
+from emulator.scenarios.reviews import first_ruling
 
 if TYPE_CHECKING:
     from emulator.core.accounts import Account
     from emulator.core.backend import Backend
+    from emulator.core.catalogue import Item, Ruling
 
 DEFAULT_DELIVERY_DELAY = 3.0
 
@@ -46,6 +48,7 @@ class ScenarioEngine:
         """Use the backend's clock and seeded random source, and keep the scenario's account settings in force."""
         self._backend = backend
         backend.on_reset(self._apply_accounts)   # runs after a reset restored the fixture accounts
+        backend.catalogue.reviewer = self.review
         self._fresh_state()
         self._apply_accounts()
 
@@ -65,6 +68,7 @@ class ScenarioEngine:
         rules = self.scenario.rules
         self.calls = [0] * len(rules)          # calls that met each rule's conditions
         self.applied = [0] * len(rules)        # ... and that its first/every/after/probability let through
+        self.reviewed = [0] * len(self.scenario.reviews)   # applications each review rule decided
         self._qps: dict[tuple[int, str, str], tuple[int, int]] = {}
         self._own_rng = random.Random(self.scenario.seed) if self.scenario.seed is not None else None
         self.started_at = self._now()
@@ -192,4 +196,15 @@ class ScenarioEngine:
             "accounts": {o.name: dict(o.fields) for o in scenario.accounts},
             "rules": [{"index": r.index, "name": r.name, "calls": self.calls[r.index],
                        "applied": self.applied[r.index], **r.source} for r in scenario.rules],
+            "reviews": [{"index": r.index, "name": r.name, "applied": self.reviewed[r.index], **r.source}
+                        for r in scenario.reviews],
         }
+
+    def review(self, account: str, kind: str, item: Item) -> Ruling | None:
+        """The catalogue's `reviewer`: the first review rule that holds decides the application."""
+        found = first_ruling(self.scenario.reviews, account, kind, item)
+        if found is None:
+            return None
+        index, ruling = found
+        self.reviewed[index] += 1
+        return ruling

@@ -20,6 +20,7 @@ from emulator.core.bounds import finite_problem, loads_json
 from emulator.core.yamlsource import MAX_DOCUMENT_BYTES, YamlError, load_yaml, schema_errors
 from emulator.scenarios.build import Builder
 from emulator.scenarios.model import Scenario
+from emulator.scenarios.reviews import build_reviews
 
 
 class ScenarioError(ValueError):
@@ -79,7 +80,7 @@ def parse_scenario(text: str, source: str = "<scenario>", *, seeded: bool = Fals
                              "`rules` list"])
     if not isinstance(doc.data, dict):
         raise ScenarioError([f"{doc.where(())}: (top level): a scenario is a mapping with `name`, `description`, "
-                             f"`seed`, `accounts` and `rules`; got a {type(doc.data).__name__}"])
+                             f"`seed`, `accounts`, `rules` and `reviews`; got a {type(doc.data).__name__}"])
     doc.data = _plain(doc.data)
     odd = finite_problem(doc.data)
     if odd is not None:     # `.nan` passes `minimum: 0` and `.inf` every `maximum`: refuse them before the schema
@@ -92,13 +93,14 @@ def parse_scenario(text: str, source: str = "<scenario>", *, seeded: bool = Fals
     builder = Builder(doc, seeded=seeded, accounts=accounts)
     overrides = builder.account_overrides()
     rules = builder.rules()
+    reviews = build_reviews(builder)
     if builder.problems:
         raise ScenarioError(builder.problems)
     data = doc.data
     unnamed = "unnamed" if source.startswith("<") else Path(source).stem
     return Scenario(name=str(data.get("name") or unnamed), rules=rules,
                     description=str(data.get("description", "")), source=source, seed=data.get("seed"),
-                    accounts=overrides, text=text, document=data)
+                    accounts=overrides, reviews=reviews, text=text, document=data)
 
 
 def parse_scenario_body(raw: bytes, content_type: str, source: str, *, seeded: bool = False,

@@ -184,6 +184,8 @@ class Scenario:
     source: str = "<built-in>"
     seed: int | None = None
     accounts: list[AccountOverride] = field(default_factory=list)
+    #: `ReviewRule`s (emulator.scenarios.reviews): who decides template and sign reviews
+    reviews: list[Any] = field(default_factory=list)
     text: str = ""
     document: Any = None
 
