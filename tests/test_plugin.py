@@ -302,6 +302,15 @@ def test_the_readme_one_click_login_example_runs_as_written(pytester):
     run(pytester).assert_outcomes(passed=1)
 
 
+def test_the_readme_template_review_example_runs_as_written(pytester):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### dysmsapi: templates and signs, with their review"):]
+    example = section[section.index("```python") + len("```python"):section.index("```\n", section.index("```python"))]
+    assert "def test_" in example and "approve_template" in example
+    pytester.makepyfile(test_readme=example)
+    run(pytester).assert_outcomes(passed=1)
+
+
 # Over HTTPS ----------------------------------------------------------------------------------------------
 
 HTTPS_TEST = '''
