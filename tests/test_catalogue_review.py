@@ -290,3 +290,32 @@ def test_scenario_review_rules_decide_by_content_and_name(dysms, emulator, scena
 def test_review_rules_that_cannot_work_are_refused_with_where_and_why(emulator, text, says):
     status, body = put_scenario(emulator, text)
     assert status == 400 and any(says in p for p in body["problems"]), body
+
+
+def test_legacy_signs_and_lists_through_the_lifecycle(legacy, emulator):
+    """Every old-generation management action the legacy SDK has, on the one catalogue the new APIs see."""
+    _policy(emulator, "manual")
+    added = _legacy(legacy, "AddSmsSign", SignName="旧签名", SignSource=0, Remark="旧代码申请")
+    assert added["Code"] == "OK" and added["SignName"] == "旧签名"
+    assert _legacy(legacy, "QuerySmsSign", SignName="旧签名")["SignStatus"] == 0
+    refused = _legacy(legacy, "DeleteSmsSign", SignName="旧签名")
+    assert refused["Code"] == "isv.SMS_SIGNATURE_ILLEGAL" and "under review" in refused["Message"]
+    admin(emulator, "POST", f"/_emulator/catalogue/signs/{quote('旧签名')}/reject", {"reason": "资质不符"})
+    queried = _legacy(legacy, "QuerySmsSign", SignName="旧签名")
+    assert (queried["SignStatus"], queried["Reason"]) == (2, "资质不符")
+    assert _legacy(legacy, "ModifySmsSign", SignName="旧签名", SignSource=0, Remark="补充资质")["Code"] == "OK"
+    assert _legacy(legacy, "QuerySmsSign", SignName="旧签名")["SignStatus"] == 0
+    listed = _legacy(legacy, "QuerySmsSignList", PageIndex=1, PageSize=50)["SmsSignList"]
+    assert {s["SignName"]: s["AuditStatus"] for s in listed}["旧签名"] == "AUDIT_STATE_INIT"
+    admin(emulator, "POST", f"/_emulator/catalogue/signs/{quote('旧签名')}/approve")
+    assert _legacy(legacy, "DeleteSmsSign", SignName="旧签名")["Code"] == "OK"
+    assert _legacy(legacy, "QuerySmsSign", SignName="旧签名")["Code"] == "isv.SMS_SIGNATURE_ILLEGAL"
+
+    code = _legacy(legacy, "AddSmsTemplate", TemplateType=1, TemplateName="旧列表", TemplateContent="您好${name}",
+                   Remark="x")["TemplateCode"]
+    templates = _legacy(legacy, "QuerySmsTemplateList", PageIndex=1, PageSize=50)["SmsTemplateList"]
+    assert {t["TemplateCode"]: t["AuditStatus"] for t in templates}[code] == "AUDIT_STATE_INIT"
+    admin(emulator, "POST", f"/_emulator/catalogue/templates/{code}/cancel")
+    templates = _legacy(legacy, "QuerySmsTemplateList", PageIndex=1, PageSize=50)["SmsTemplateList"]
+    assert {t["TemplateCode"]: t["AuditStatus"] for t in templates}[code] == "AUDIT_SATE_CANCEL"   # sic
+    assert _legacy(legacy, "DeleteSmsTemplate", TemplateCode=code)["Code"] == "OK"
