@@ -56,6 +56,9 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-format", choices=("text", "json"), help="json: one JSON object per line on stdout")
     parser.add_argument("--tls", action="store_true", default=None,
                         help="serve HTTPS; the certificate is made at start by a local CA (see --ca-out)")
+    parser.add_argument("--tls-port", type=int, metavar="PORT",
+                        help="also serve HTTPS on this port, beside plain HTTP on --port (one state, one inbox); "
+                             "the certificate as with --tls, or --cert/--key")
     parser.add_argument("--cert", metavar="PEM", help="serve HTTPS with this certificate (chain) instead")
     parser.add_argument("--key", metavar="PEM", help="the private key of --cert")
     parser.add_argument("--ca-out", metavar="FILE", help="write the generated CA here (default: next to --db, "
@@ -87,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
                                              store_mb=args.store_mb,
                                              max_body=args.max_body, callback_ca=args.callback_ca,
                                              quiet=args.quiet, log_format=args.log_format, tls=args.tls,
-                                             cert=args.cert, key=args.key, ca_out=args.ca_out, db=args.db,
+                                             tls_port=args.tls_port, cert=args.cert, key=args.key,
+                                             ca_out=args.ca_out, db=args.db,
                                              allowed_hosts=",".join(args.allowed_host) if args.allowed_host else None)
         return asyncio.run(_serve(settings))
     except CONFIG_ERRORS as exc:
@@ -120,12 +124,14 @@ async def _serve(settings: Settings) -> int:
     backend = build_backend(settings)
     app = build_app(settings, backend)
     try:
-        runner, port = await start_site(app, settings.host, settings.port)
+        runner, port, tls_port = await start_site(app, settings.host, settings.port, settings.tls_port)
     except OSError as exc:
+        ports = f"{settings.port}" + (f" and {settings.tls_port}" if settings.tls_port is not None else "")
+        flags = "--port" if settings.tls_port is None else "--port / --tls-port"
         if exc.errno == errno.EADDRINUSE:
-            raise OSError(f"cannot listen on {settings.host}:{settings.port}: the address is already in use "
-                          "(another emulator? choose another --port)") from None
-        raise OSError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from None
+            raise OSError(f"cannot listen on {settings.host}:{ports}: the address is already in use "
+                          f"(another emulator? choose another {flags})") from None
+        raise OSError(f"cannot listen on {settings.host}:{ports}: {exc.strerror or exc}") from None
     elapsed = (time.perf_counter() - started) * 1000
     # This process is the emulator's alone, and what start-up built (modules, fixtures, the application)
     # lives until it exits: take it out of the cyclic collector's sight, or every full collection under
@@ -135,13 +141,17 @@ async def _serve(settings: Settings) -> int:
     account = backend.accounts.default()
     key, secret = next(iter(account.access_keys.items()), ("-", "-"))
     tls, durable = app.get(TLS_KEY), app.get(DURABLE_KEY)
-    url = f"{'https' if tls else 'http'}://{settings.host}:{port}"
+    url = f"{'https' if settings.main_tls else 'http'}://{settings.host}:{port}"
+    tls_url = f"https://{settings.host}:{tls_port}" if tls_port is not None else None
     if settings.log_format == "json":
-        logs.emit_json("listening", version=__version__, url=url, ready_ms=round(elapsed), access_key_id=key,
+        logs.emit_json("listening", version=__version__, url=url, tls_url=tls_url, ready_ms=round(elapsed),
+                       access_key_id=key,
                        ca=str(tls.ca_path) if tls and tls.ca_path else None, db=settings.db,
                        restored=durable.restored if durable else None)
     else:
         extra = ""
+        if tls_url is not None:
+            extra += f"\n  also HTTPS on {tls_url}"
         if tls is not None:
             extra += f"\n  TLS: trust {tls.ca_path or settings.cert} (also at {url}/_emulator/ca.pem)"
         if durable is not None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from emulator.app import build_app, build_backend
+from emulator.app import TUNNEL_KEY, build_app, build_backend
 from emulator.core.backend import Backend
 from emulator.ops.connections import guard_connections
 from emulator.ops.setup import TLS_KEY
@@ -40,22 +40,42 @@ class _ParseErrorFilter(logging.Filter):
 logging.getLogger("aiohttp.server").addFilter(_ParseErrorFilter())
 
 
-async def start_site(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
-    """Serve `app` (over HTTPS when it was built with TLS); returns the runner and the bound port."""
+async def start_site(app: web.Application, host: str, port: int,
+                     tls_port: int | None = None) -> tuple[web.AppRunner, int, int | None]:
+    """Serve `app` on `port` (over HTTPS when it was built with TLS and no `tls_port`), and over HTTPS on
+    `tls_port` too when one is given: one application, one state, one inbox on both. Returns the runner and
+    the bound ports (the real ones when 0 was asked for)."""
     runner = web.AppRunner(app, access_log=None, handle_signals=False, max_line_size=MAX_LINE,
                            max_field_size=MAX_LINE, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
     guard_connections(runner)    # bounded connections, the longest idle shed first; quiet accept errors
     tls = app.get(TLS_KEY)
-    site = web.TCPSite(runner, host, port, reuse_address=True, ssl_context=tls.context if tls else None)
+    main = web.TCPSite(runner, host, port, reuse_address=True,
+                       ssl_context=tls.context if tls and tls_port is None else None)
+    extra = None if tls_port is None or tls is None else \
+        web.TCPSite(runner, host, tls_port, reuse_address=True, ssl_context=tls.context)
     try:
-        await site.start()
+        await main.start()
+        if extra is not None:
+            await extra.start()
     except BaseException:
         await runner.cleanup()      # the app started (scheduler, database): close it before failing
         raise
+    bound, tls_bound = _bound(main, port), None if extra is None else _bound(extra, tls_port or 0)
+    https = tls_bound if tls_bound is not None else bound if tls is not None else None
+    if https is not None:
+        app[TUNNEL_KEY].address = (_loopback(host), https)
+    return runner, bound, tls_bound
+
+
+def _loopback(host: str) -> str:
+    """An address of this machine's listener that the process itself can connect to."""
+    return {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+
+
+def _bound(site: web.TCPSite, asked: int) -> int:
     server = site._server  # the bound socket tells the real port when port=0
-    bound = server.sockets[0].getsockname()[1] if server and server.sockets else port
-    return runner, bound
+    return server.sockets[0].getsockname()[1] if server and server.sockets else asked
 
 
 class EmulatorServer:
@@ -65,6 +85,8 @@ class EmulatorServer:
         self.settings = (settings or Settings()).merge()
         self.backend = backend or build_backend(self.settings)
         self.port = self.settings.port
+        #: the HTTPS port beside the plain one (`tls_port` in the settings), once started
+        self.tls_port: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -88,8 +110,13 @@ class EmulatorServer:
 
     @property
     def url(self) -> str:
-        scheme = "https" if self.settings.tls or self.settings.cert else "http"
+        scheme = "https" if self.settings.main_tls else "http"
         return f"{scheme}://{self.endpoint}"
+
+    @property
+    def tls_url(self) -> str | None:
+        """`https://host:tls_port` when the emulator also serves HTTPS beside plain HTTP."""
+        return None if self.tls_port is None else f"https://{self.host}:{self.tls_port}"
 
     def start(self) -> EmulatorServer:
         self._thread = threading.Thread(target=self._run, name="sms-emulator", daemon=True)
@@ -105,7 +132,8 @@ class EmulatorServer:
         asyncio.set_event_loop(loop)
         try:
             app = build_app(self.settings, self.backend)
-            self._runner, self.port = loop.run_until_complete(start_site(app, self.host, self.settings.port))
+            self._runner, self.port, self.tls_port = loop.run_until_complete(
+                start_site(app, self.host, self.settings.port, self.settings.tls_port))
         except BaseException as exc:  # reported to the starting thread
             self._error = exc
             self._ready.set()

@@ -23,12 +23,22 @@ class Settings:
     quiet: bool = False                # no per-request log lines
     log_format: str = "text"           # text | json (one JSON object per line on stdout)
     tls: bool = False                  # serve HTTPS with a certificate made at start by a local CA
+    tls_port: int | None = None        # also serve HTTPS on this port, beside plain HTTP on `port`
     cert: str | None = None            # PEM certificate (chain) to serve instead; implies TLS
     key: str | None = None             # its PEM private key
     ca_out: str | None = None          # where to write the generated CA (default: next to the db, or a temp dir)
     db: str | None = None              # SQLite file keeping the state across restarts; None = in memory only
     callback_ca: str | None = None     # PEM file of CAs to trust for HTTPS report receivers, besides the system's
     allowed_hosts: str | None = None   # comma-separated Host names the admin API answers besides the built-in ones
+
+    @property
+    def main_tls(self) -> bool:
+        """Whether `port` itself speaks TLS (`--tls` or `--cert`), rather than plain HTTP beside a `--tls-port`."""
+        return (self.tls or bool(self.cert)) and self.tls_port is None
+
+    @property
+    def any_tls(self) -> bool:
+        return self.tls or bool(self.cert) or self.tls_port is not None
 
     def admin_hosts(self) -> list[str]:
         """The names the admin API answers for besides the built-in ones: `--host` and `--allowed-host`."""
@@ -39,6 +49,15 @@ class Settings:
         """Values that would start an emulator that cannot work are one clear line at start, not a crash later."""
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port {self.port} (--port, {ENV_PREFIX}PORT) is not a TCP port: 0-65535")
+        if self.tls_port is not None:
+            if not 0 <= self.tls_port <= 65535:
+                raise ValueError(f"TLS port {self.tls_port} (--tls-port, {ENV_PREFIX}TLS_PORT) is not a TCP port: "
+                                 "0-65535")
+            if self.tls:
+                raise ValueError(f"--tls ({ENV_PREFIX}TLS) makes --port itself HTTPS; --tls-port "
+                                 f"({ENV_PREFIX}TLS_PORT) adds an HTTPS port beside a plain HTTP --port: use one")
+            if self.tls_port == self.port and self.port != 0:
+                raise ValueError(f"--tls-port {self.tls_port} is --port too: HTTP and HTTPS need a port each")
         if self.store_cap < 1:
             raise ValueError(f"store cap {self.store_cap} (--store-cap, {ENV_PREFIX}STORE_CAP) must be at least 1")
         if self.store_mb < 1:

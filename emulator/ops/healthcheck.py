@@ -29,7 +29,7 @@ def probe_url(settings: Settings) -> str:
         host = "::1"
     if ":" in host:
         host = f"[{host}]"
-    scheme = "https" if settings.tls or settings.cert else "http"
+    scheme = "https" if settings.main_tls else "http"
     return f"{scheme}://{host}:{settings.port}{PATH}"
 
 

@@ -37,7 +37,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def setup_ops(app: web.Application, settings: Settings, backend: Backend) -> Callable[[Handler], Handler]:
     """Metrics, TLS and `--db` for `app`; returns the wrapper for the providers' entry point."""
-    if settings.tls or settings.cert:
+    if settings.any_tls:
         app[TLS_KEY] = prepare_tls(settings.host, settings.cert, settings.key, settings.ca_out, settings.db)
     metrics = app[METRICS_KEY] = Metrics(backend)
     durable = None
