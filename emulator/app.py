@@ -17,6 +17,7 @@ from emulator.core.fixtures import load_fixtures
 from emulator.ops.setup import setup_ops
 from emulator.protocols.aliyun.gateway import AliyunGateway
 from emulator.protocols.faults import setup_draining
+from emulator.protocols.proxy import TunnelTarget, install_connect
 from emulator.providers import dypns, dysms, onecloud
 from emulator.providers.dypns import receipts as dypns_receipts
 from emulator.providers.dysms import receipts as dysms_receipts
@@ -27,6 +28,8 @@ from emulator.settings import Settings
 log = logging.getLogger("sms_emulator")
 
 GATEWAY_KEY: web.AppKey[AliyunGateway] = web.AppKey("aliyun_gateway", AliyunGateway)
+#: Where a CONNECT for a provider's hostname is relayed (the server fills it in once its HTTPS port is bound).
+TUNNEL_KEY: web.AppKey[TunnelTarget] = web.AppKey("tunnel", TunnelTarget)
 
 
 def build_backend(settings: Settings) -> Backend:
@@ -95,6 +98,8 @@ def build_app(settings: Settings, backend: Backend | None = None) -> web.Applica
     # `[\s\S]*`, not `.*`: a path with an encoded newline must land here too, not in aiohttp's text/plain 404.
     app.router.add_route("*", PREFIX + r"/{tail:[\s\S]*}", unknown_admin)
     app.router.add_route("*", r"/{tail:[\s\S]*}", root)
+    app[TUNNEL_KEY] = TunnelTarget()
+    install_connect(app, app[TUNNEL_KEY])     # HTTPS_PROXY: CONNECT to the providers' hostnames only
 
     async def start_jobs(app: web.Application) -> None:
         backend.scheduler.start()
