@@ -22,6 +22,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     SMS_EMULATOR_HOST=0.0.0.0 \
     SMS_EMULATOR_PORT=8767 \
+    SMS_EMULATOR_TLS_PORT=8443 \
     SMS_EMULATOR_FIXTURES=/fixtures \
     SMS_EMULATOR_DB=/data/emulator.db
 COPY --from=wheel /wheels/ /wheels/
@@ -36,7 +37,9 @@ WORKDIR /data
 # /scenarios: scenario files, chosen with SMS_EMULATOR_SCENARIO=/scenarios/NAME.yaml.
 # /data: the state database (messages, accounts, codes, the report queue) and the TLS CA.
 VOLUME ["/fixtures", "/scenarios", "/data"]
-EXPOSE 8767
+# 8767 plain HTTP, 8443 HTTPS (certificate from the emulator's CA, written to /data/emulator.ca.pem): one process,
+# one state. SMS_EMULATOR_TLS_PORT= (empty) turns HTTPS off; SMS_EMULATOR_TLS=1 with it makes 8767 itself HTTPS.
+EXPOSE 8767 8443
 HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 CMD ["sms-emulator", "healthcheck"]
 ENTRYPOINT ["sms-emulator"]
 CMD ["serve"]

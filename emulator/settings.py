@@ -55,7 +55,8 @@ class Settings:
                                  "0-65535")
             if self.tls:
                 raise ValueError(f"--tls ({ENV_PREFIX}TLS) makes --port itself HTTPS; --tls-port "
-                                 f"({ENV_PREFIX}TLS_PORT) adds an HTTPS port beside a plain HTTP --port: use one")
+                                 f"({ENV_PREFIX}TLS_PORT) adds an HTTPS port beside a plain HTTP --port: use one "
+                                 f"(in the container image, {ENV_PREFIX}TLS_PORT= turns the second port off)")
             if self.tls_port == self.port and self.port != 0:
                 raise ValueError(f"--tls-port {self.tls_port} is --port too: HTTP and HTTPS need a port each")
         if self.store_cap < 1:

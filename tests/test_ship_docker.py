@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 import shlex
 import shutil
+import ssl
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,7 +87,7 @@ def test_the_image_is_slim_non_root_and_configured_by_environment():
     assert user.split(":")[0] not in ("0", "root")
     env = final.env()
     assert env["SMS_EMULATOR_HOST"] == "0.0.0.0"
-    assert final.last("EXPOSE") == env["SMS_EMULATOR_PORT"] == "8767"
+    assert final.last("EXPOSE").split() == [env["SMS_EMULATOR_PORT"], env["SMS_EMULATOR_TLS_PORT"]] == ["8767", "8443"]
     assert set(exec_form(final.last("VOLUME"))) == {"/fixtures", "/scenarios", "/data"}
     known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.__dataclass_fields__}
     assert {k for k in env if k.startswith(ENV_PREFIX)} <= known
@@ -112,6 +114,10 @@ def test_compose_reaches_the_emulator_under_the_real_hostnames_once_healthy():
     app = compose["services"]["app"]
     assert app["depends_on"]["sms-emulator"]["condition"] == "service_healthy"
     assert app["environment"]["SSL_CERT_FILE"].endswith("emulator.ca.pem")   # where --tls writes the CA
+    # both schemes under the providers' hostnames: plain HTTP on 80, HTTPS on 443, one process
+    assert (emulator["environment"]["SMS_EMULATOR_PORT"], emulator["environment"]["SMS_EMULATOR_TLS_PORT"]) == \
+        ("80", "443")
+    assert {"8767:80", "8443:443"} <= set(emulator["ports"])
 
 
 # The entry point and the healthcheck, run as the container runs them ----------------------------------------
@@ -173,8 +179,8 @@ def test_the_wheel_carries_the_built_in_fixtures_and_scenarios(installed):
 def test_entry_point_serves_on_all_addresses_and_the_healthcheck_follows_it(installed, tmp_path):
     data = tmp_path / "data"
     data.mkdir()
-    port = free_port()
-    env = container_env(installed, data, SMS_EMULATOR_PORT=str(port))
+    port, tls_port = free_port(), free_port()
+    env = container_env(installed, data, SMS_EMULATOR_PORT=str(port), SMS_EMULATOR_TLS_PORT=str(tls_port))
     assert healthcheck(installed, env).returncode != 0            # nothing listening yet: unhealthy
 
     cli = Cli(image_command(installed, "ENTRYPOINT"), env, port)
@@ -185,9 +191,14 @@ def test_entry_point_serves_on_all_addresses_and_the_healthcheck_follows_it(inst
         assert f"127.0.0.1:{port}" in probe.stdout                  # 0.0.0.0 is asked on loopback
         _, body = cli.get("/_emulator/health")
         assert body["status"] == "ok"
+        context = ssl.create_default_context(cafile=str(data / "emulator.ca.pem"))   # the CA goes to /data
+        with urllib.request.urlopen(f"https://localhost:{tls_port}/_emulator/health", context=context,
+                                    timeout=10) as resp:                        # and HTTPS beside it
+            assert json.loads(resp.read())["status"] == "ok"
     finally:
         assert cli.terminate() == 0                                 # docker stop: SIGTERM, clean exit
     assert b"listening on http://0.0.0.0:" in cli.out
+    assert f"also HTTPS on https://0.0.0.0:{tls_port}".encode() in cli.out
     assert (data / "emulator.db").is_file()                         # state went to the /data volume
     assert healthcheck(installed, env).returncode != 0
 
@@ -197,7 +208,7 @@ def test_entry_point_and_healthcheck_with_tls_from_the_environment(installed, tm
     data.mkdir()
     port = free_port()
     env = container_env(installed, data, SMS_EMULATOR_PORT=str(port), SMS_EMULATOR_TLS="1",
-                        SMS_EMULATOR_LOG_FORMAT="json")
+                        SMS_EMULATOR_TLS_PORT="", SMS_EMULATOR_LOG_FORMAT="json")
     cli = Cli(image_command(installed, "ENTRYPOINT"), env, port, scheme="https",
               cafile=str(data / "emulator.ca.pem"))
     cli.start()
