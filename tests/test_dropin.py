@@ -192,3 +192,22 @@ def test_connect_without_https_says_how_to_turn_it_on(emulator):
     assert head.startswith(b"HTTP/1.1 503")
     assert "--tls-port" in json.loads(body)["error"]
 
+
+
+def test_the_proxy_variables_alone_are_enough_for_a_stock_client(both):
+    """What an application gets from its environment only: `HTTP_PROXY`, `HTTPS_PROXY` and `SSL_CERT_FILE`, no
+    line of its code changed (a fresh interpreter, urllib's default opener)."""
+    import os
+    import subprocess
+    import sys
+
+    server, ca = both
+    program = ("import json, urllib.request\n"
+               "for url in ('http://dypnsapi.aliyuncs.com/_emulator/health',\n"
+               "            'https://dysmsapi.aliyuncs.com/_emulator/health'):\n"
+               "    print(json.load(urllib.request.urlopen(url, timeout=10))['status'])\n")
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env.update(HTTP_PROXY=server.url, HTTPS_PROXY=server.url, SSL_CERT_FILE=ca)
+    run = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["ok", "ok"]
