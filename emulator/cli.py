@@ -14,7 +14,7 @@ import time
 from emulator import __version__
 from emulator.core.fixtures import FixtureError
 from emulator.core.persistence import PersistenceError
-from emulator.ops.tls import TlsError
+from emulator.ops.tls_material import TlsError
 from emulator.scenarios.loader import ScenarioError
 from emulator.settings import Settings
 

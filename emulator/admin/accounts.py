@@ -14,10 +14,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
-import jsonschema
 from aiohttp import web
 
 from emulator.admin.api import BACKEND_KEY, PREFIX, json_object, problem, reply
@@ -29,8 +29,14 @@ from emulator.core.ids import RandomSource
 RECEIPT_NAMES = ("sms_report", "sms_up", "dypns_report", "template_report", "sign_report")
 SETTINGS = ("return_url", "receipts", "balance", "qps", "functions", "limits")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-LIMITS = jsonschema.Draft202012Validator(LIMITS_SCHEMA)
-FUNCTIONS = jsonschema.Draft202012Validator(FUNCTIONS_SCHEMA)
+
+
+@functools.cache
+def _validator(schema_name: str) -> Any:
+    """A schema validator, made at the first account change: importing jsonschema costs every start ~35 ms."""
+    import jsonschema
+
+    return jsonschema.Draft202012Validator({"limits": LIMITS_SCHEMA, "functions": FUNCTIONS_SCHEMA}[schema_name])
 
 
 def _public(account: Account, with_secrets: bool) -> dict[str, Any]:
@@ -71,11 +77,11 @@ def _settings(body: dict[str, Any]) -> dict[str, Any]:
                 raise ValueError(f"{name} must be an integer >= 0 or null")
             out[name] = value
     if "functions" in body:
-        _check(FUNCTIONS, body["functions"], 'functions must be an object of booleans: {"dypns_verify"?, '
+        _check("functions", body["functions"], 'functions must be an object of booleans: {"dypns_verify"?, '
                                              '"card_sms"?}')
         out["functions"] = body["functions"]
     if "limits" in body:
-        _check(LIMITS, body["limits"], "limits must be as in accounts.yaml: {\"verification\"?: {\"minute\"?, "
+        _check("limits", body["limits"], "limits must be as in accounts.yaml: {\"verification\"?: {\"minute\"?, "
                                        "\"hour\"?, \"day\"?}, \"notification\"?: {...}, \"dypns_daily\"?}, "
                                        "each a count >= 0 or null")
         out["limits"] = _whole(body["limits"])
@@ -91,8 +97,10 @@ def _whole(value: Any) -> Any:
     return value
 
 
-def _check(validator: jsonschema.Draft202012Validator, value: Any, expected: str) -> None:
-    error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+def _check(schema_name: str, value: Any, expected: str) -> None:
+    import jsonschema
+
+    error = jsonschema.exceptions.best_match(_validator(schema_name).iter_errors(value))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path)
         raise ValueError(f"{expected} ({where + ': ' if where else ''}{error.message[:120]})")

@@ -23,7 +23,7 @@ from emulator.core.persistence import StoreFailing
 from emulator.ops.metrics import Metrics
 from emulator.ops.outcome import OUTCOME_KEY, Outcome
 from emulator.ops.persist import DurableState
-from emulator.ops.tls import TlsMaterial, prepare_tls
+from emulator.ops.tls_material import TlsMaterial
 from emulator.settings import Settings
 
 log = logging.getLogger("sms_emulator.requests")
@@ -38,6 +38,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def setup_ops(app: web.Application, settings: Settings, backend: Backend) -> Callable[[Handler], Handler]:
     """Metrics, TLS and `--db` for `app`; returns the wrapper for the providers' entry point."""
     if settings.any_tls:
+        from emulator.ops.tls import prepare_tls  # here: `cryptography` costs every plain start ~25 ms
+
         app[TLS_KEY] = prepare_tls(settings.host, settings.cert, settings.key, settings.ca_out, settings.db)
     metrics = app[METRICS_KEY] = Metrics(backend)
     durable = None

@@ -18,13 +18,16 @@ import ipaddress
 import os
 import ssl
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from emulator.ops.tls_material import TlsError, TlsMaterial
+
+__all__ = ["TlsError", "TlsMaterial", "prepare_tls"]
 
 #: Names every generated certificate covers (plus the `--host` the emulator listens on, if it is a name).
 HOSTNAMES = ("localhost", "dysmsapi.aliyuncs.com", "dypnsapi.aliyuncs.com", "sms.1oc.cn")
@@ -34,15 +37,6 @@ CA_YEARS = 10
 LEAF_DAYS = 397        # the longest validity browsers and Apple platforms accept for a server certificate
 
 
-class TlsError(Exception):
-    """TLS cannot be set up as asked (reported in one line at start)."""
-
-
-@dataclass
-class TlsMaterial:
-    context: ssl.SSLContext
-    ca_pem: bytes            # what /_emulator/ca.pem serves: the CA, or the given certificate chain
-    ca_path: Path | None     # where the CA was written (None with --cert/--key)
 
 
 def prepare_tls(host: str, cert: str | None = None, key: str | None = None, ca_out: str | None = None,
