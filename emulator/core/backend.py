@@ -101,11 +101,13 @@ class Backend:
     def delete_account(self, name: str) -> None:
         """Remove a run-time account (the pytest plugin's per-test ones): its credentials, codes and limit
         windows go; its messages stay in the (bounded) store, so the inbox still shows what a failed test
-        sent. Raises KeyError (no such account) or ValueError (a fixture account)."""
+        sent. Raises KeyError (no such account) or ValueError (a fixture account). Its short URLs go too: no
+        one can query them any more, and per-test accounts would otherwise pile them up."""
         self.accounts.remove(name)
         self.codes.forget_account(name)
         self.limits.forget_account(name)
         self.number_auth.forget_account(name)
+        self.short_urls.forget_account(name)
 
     def forget_account(self, name: str) -> None:
         """`reset?what=messages` for one account only: a test on a shared emulator must not wipe its
