@@ -89,8 +89,9 @@ def test_manual_review_rejects_through_the_admin_api(dysms, emulator):
     assert _visit(emulator, short)[0] == 409                        # a rejected link does not open
     assert _review(emulator, "http://tb.cn/nope00", "approve")[0] == 404
     assert _review(emulator, short, "cancel")[0] == 400
-    assert admin(emulator, "POST", "/_emulator/short-urls/review", {"short_url": short, "decision": "approve",
-                                                                    "reason": None})[0] == 400
+    for reason in (None, "x" * 501):
+        assert admin(emulator, "POST", "/_emulator/short-urls/review", {"short_url": short, "decision": "approve",
+                                                                        "reason": reason})[0] == 400
 
 
 def test_an_effective_short_url_expires_after_its_days(dysms, emulator):
@@ -116,13 +117,15 @@ def test_visits_count_page_views_and_unique_visitors(dysms, emulator):
         status, body = _visit(emulator, short, visitor)
         assert status == 200
     assert (body["page_views"], body["unique_visitors"]) == (4, 3)
-    got = _query(dysms, short).data
-    assert (got.page_view_count, got.unique_visitor_count) == ("4", "3")
     assert _visit(emulator, "http://tb.cn/nope00")[0] == 404
     assert admin(emulator, "POST", "/_emulator/short-urls/visit", {"short_url": 5})[0] == 400
+    assert admin(emulator, "POST", "/_emulator/short-urls/visit", {"short_url": short, "visitor": "v" * 129})[0] == 400
+    assert _visit(emulator, short, "v" * 128)[1]["unique_visitors"] == 4
+    got = _query(dysms, short).data
+    assert (got.page_view_count, got.unique_visitor_count) == ("5", "4")
     listed = get(emulator, "/short-urls")[1]
     assert listed["account"] == "default"
-    assert [(u["short_url"], u["state"], u["page_views"]) for u in listed["short_urls"]] == [(short, "effective", 4)]
+    assert [(u["short_url"], u["state"], u["page_views"]) for u in listed["short_urls"]] == [(short, "effective", 5)]
 
 
 def test_delete_goes_by_source_url(dysms, emulator):

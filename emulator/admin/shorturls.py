@@ -22,11 +22,13 @@ from emulator.core.shorturls import DECISIONS, ShortUrlError
 
 BASE = f"{PREFIX}/short-urls"
 _STATUS = {"missing": 404, "not_audit": 409, "not_effective": 409, "decision": 400}
+#: Characters at most (the emulator's own bounds): a visitor id (a device or user id) and a rejection reason.
+VISITOR_LENGTH, REASON_LENGTH = 128, 500
 
 
-def _optional_strings(body: dict[str, Any], *names: str) -> bool:
-    """Optional members are absent or strings (`null` is not "absent")."""
-    return all(name not in body or isinstance(body[name], str) for name in names)
+def _optional_string(body: dict[str, Any], name: str, limit: int) -> bool:
+    """An optional member is absent or a string of at most `limit` characters (`null` is not "absent")."""
+    return name not in body or (isinstance(body[name], str) and len(body[name]) <= limit)
 
 
 def _refused(exc: ShortUrlError) -> web.Response:
@@ -49,8 +51,9 @@ async def visit(request: web.Request) -> web.Response:
     backend = request.app[BACKEND_KEY]
     body = await json_object(request)
     short_url = body.get("short_url")
-    if not isinstance(short_url, str) or not _optional_strings(body, "visitor"):
-        return problem(400, 'body must be {"short_url": str, "visitor"?: str}')
+    if not isinstance(short_url, str) or not _optional_string(body, "visitor", VISITOR_LENGTH):
+        return problem(400, 'body must be {"short_url": str, '
+                            f'"visitor"?: str of at most {VISITOR_LENGTH} characters}}')
     found = backend.short_urls.find(short_url)
     if found is None:
         return problem(404, f"no short URL {short_url[:100]!r}")
@@ -66,8 +69,9 @@ async def review(request: web.Request) -> web.Response:
     body = await json_object(request)
     short_url, decision = body.get("short_url"), body.get("decision")
     if not isinstance(short_url, str) or not isinstance(decision, str) or decision not in DECISIONS \
-            or not _optional_strings(body, "reason"):
-        return problem(400, 'body must be {"short_url": str, "decision": "approve"|"reject", "reason"?: str}')
+            or not _optional_string(body, "reason", REASON_LENGTH):
+        return problem(400, 'body must be {"short_url": str, "decision": "approve"|"reject", '
+                            f'"reason"?: str of at most {REASON_LENGTH} characters}}')
     found = backend.short_urls.find(short_url)
     if found is None:
         return problem(404, f"no short URL {short_url[:100]!r}")

@@ -11,13 +11,16 @@ ever follows an emulated link; only an `effective` short URL can be visited.
 
 Bounded: at most `DAILY_CAP` creations per account per China calendar day (Alibaba's documented "3000 per
 natural day"), at most `STORED_CAP` short URLs kept per account (the emulator's own bound), and at most
-`VISITOR_CAP` distinct visitor ids remembered per short URL (beyond it every new visitor still counts once).
+`VISITOR_CAP` distinct visitors remembered per short URL (beyond it every new visitor still counts once), each
+as a 16-character digest of its id, so what a short URL keeps does not grow with the ids a test makes up. An
+account's short URLs are one row with `--db`, as its catalogue is.
 
 Nothing here knows HTTP: the provider maps refusals to its error codes, the admin API drives reviews and visits.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import string
 from collections.abc import Callable
@@ -66,6 +69,7 @@ class ShortUrl:
     reason: str = ""
     page_views: int = 0
     unique_visitors: int = 0
+    #: digests of the visitor ids seen (at most `VISITOR_CAP`)
     visitors: list[str] = field(default_factory=list)
 
     def state(self, now: float) -> str:
@@ -214,10 +218,10 @@ class ShortUrls:
         item.page_views += 1
         if visitor is None:
             item.unique_visitors += 1
-        elif visitor not in item.visitors:
+        elif (digest := _digest(visitor)) not in item.visitors:
             item.unique_visitors += 1
             if len(item.visitors) < VISITOR_CAP:
-                item.visitors.append(visitor)
+                item.visitors.append(digest)
         self._touch(account)
         return item
 
@@ -227,6 +231,10 @@ class ShortUrls:
         if item is None or item.status != "audit" or item.created != payload.get("created"):
             return
         self.decide(payload["account"], item.short_url, "approve")
+
+
+def _digest(visitor: str) -> str:
+    return hashlib.blake2b(visitor.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
 # Persistence ---------------------------------------------------------------------------------------------------
