@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from importlib import resources
 from typing import Any
 
 import pytest
@@ -19,9 +20,11 @@ from emulator.core.clock import CHINA_TZ
 from emulator.core.shorturls import DAILY_CAP, STORED_CAP
 from tests.admin_helpers import get, new_account
 from tests.conftest import admin, advance, tea_config
+from tests.test_admin_openapi import conforms
 from tests.test_persistence import emulator_with
 
 SOURCE = "https://shop.example.com/sale?from=sms"
+DOCUMENT = json.loads((resources.files("emulator.admin") / "openapi.json").read_text(encoding="utf-8"))
 
 
 def _policy(server, mode: str, account: str = "default", delay: float = 2 * 3600.0) -> None:
@@ -124,6 +127,8 @@ def test_visits_count_page_views_and_unique_visitors(dysms, emulator):
     got = _query(dysms, short).data
     assert (got.page_view_count, got.unique_visitor_count) == ("5", "4")
     listed = get(emulator, "/short-urls")[1]
+    conforms(DOCUMENT, "ShortUrlList", listed)
+    conforms(DOCUMENT, "ShortUrl", body)
     assert listed["account"] == "default"
     assert [(u["short_url"], u["state"], u["page_views"]) for u in listed["short_urls"]] == [(short, "effective", 5)]
 

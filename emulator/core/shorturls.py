@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,7 +37,6 @@ REVIEW_JOB = "shorturls.review"
 #: The form of Alibaba's examples (`http://****.cn/6y8uy7`): a short host and six base62 characters.
 SHORT_HOST = "http://tb.cn/"
 CODE_LENGTH = 6
-_BASE62 = string.digits + string.ascii_letters
 #: AddShortUrl: EffectiveDays 1..90 (the console offers 30/60/90; any whole number in range is accepted here).
 MIN_DAYS, MAX_DAYS = 1, 90
 #: Documented: "at most 3000 a natural day"; ours: how many an account keeps, and visitor ids per short URL.
@@ -177,7 +175,7 @@ class ShortUrls:
 
     def _new_short_url(self) -> str:
         while True:
-            url = SHORT_HOST + "".join(self._ids.rng.choice(_BASE62) for _ in range(CODE_LENGTH))
+            url = SHORT_HOST + self._ids.alnum(CODE_LENGTH)     # base62, from the seeded source
             if self.find(url) is None:
                 return url
 
