@@ -286,3 +286,22 @@ def test_legacy_sdk_sees_the_same_short_urls(legacy, emulator):
     assert answer["Code"] == "OK"
     assert {k: answer["Data"][k] for k in ("ShortUrlStatus", "PageViewCount", "UniqueVisitorCount", "ShortUrlName")} \
         == {"ShortUrlStatus": "effective", "PageViewCount": "1", "UniqueVisitorCount": "1", "ShortUrlName": "旧接口"}
+
+
+def test_a_seeded_run_repeats_its_short_urls_and_a_restart_draws_new_ones(tmp_path):
+    from alibabacloud_dysmsapi20170525.client import Client
+
+    from emulator.server import EmulatorServer
+    from emulator.settings import Settings
+
+    drawn = []
+    for _ in range(2):
+        with EmulatorServer(Settings(port=0, quiet=True, seed=7)) as server:
+            drawn.append([_add(Client(tea_config(server)), name=f"n{i}").data.short_url for i in range(3)])
+    assert drawn[0] == drawn[1] and len(set(drawn[0])) == 3
+    db = tmp_path / "state.db"
+    with emulator_with(db, seed=7) as first:
+        before = _add(Client(tea_config(first))).data.short_url
+    with emulator_with(db, seed=7) as second:
+        after = _add(Client(tea_config(second))).data.short_url   # a new epoch: never one the database holds
+    assert after != before
