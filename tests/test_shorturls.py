@@ -300,8 +300,12 @@ def test_a_seeded_run_repeats_its_short_urls_and_a_restart_draws_new_ones(tmp_pa
             drawn.append([_add(Client(tea_config(server)), name=f"n{i}").data.short_url for i in range(3)])
     assert drawn[0] == drawn[1] and len(set(drawn[0])) == 3
     db = tmp_path / "state.db"
-    with emulator_with(db, seed=7) as first:
-        before = _add(Client(tea_config(first))).data.short_url
-    with emulator_with(db, seed=7) as second:
-        after = _add(Client(tea_config(second))).data.short_url   # a new epoch: never one the database holds
+    urls = []
+    for _ in range(2):
+        server = emulator_with(db, seed=7)      # started already
+        try:
+            urls.append(_add(Client(tea_config(server))).data.short_url)
+        finally:
+            server.stop()
+    before, after = urls        # the second run draws from a new epoch: never one the database holds
     assert after != before
