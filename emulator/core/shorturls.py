@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from emulator.core.clock import VirtualClock, china_date_str, china_time_str
+from emulator.core.clock import VirtualClock, china_time_str
 from emulator.core.ids import RandomSource
 from emulator.core.scheduler import Scheduler
 
@@ -153,8 +153,8 @@ class ShortUrls:
             raise ShortUrlError("days", f"EffectiveDays must be {MIN_DAYS}-{MAX_DAYS}, not {days}")
         book = self.book(account)
         now = self._clock.now()
-        today = china_date_str(now)
-        book.creations = [t for t in book.creations if china_date_str(t) == today]
+        midnight = self._clock.china_datetime(now).replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+        book.creations = [t for t in book.creations if midnight <= t < midnight + 86400]   # today, China time
         if len(book.creations) >= DAILY_CAP:
             raise ShortUrlError("daily_cap", f"at most {DAILY_CAP} short URLs a day per account")
         if len(book.urls) >= STORED_CAP:
