@@ -48,10 +48,11 @@ BROKEN = [
      "latency, limits, message, qps"),
     ("unknown-action", "rules:\n  - match: {provider: dysms, action: SendSmss}\n    then: {error: SYSTEM_ERROR}\n",
      "2:38: rules/0/match/action: 'SendSmss' is not an action of dysms (did you mean 'SendSms'?); expected one of "
-     "AddSmsSign, AddSmsTemplate, CheckMobilesCardSupport, CreateSmsSign, CreateSmsTemplate, DeleteSmsSign, "
-     "DeleteSmsTemplate, GetSmsSign, GetSmsTemplate, GetSmsTemplateList, ModifySmsSign, ModifySmsTemplate, "
-     "QuerySendDetails, QuerySendStatistics, QuerySmsSign, QuerySmsSignList, QuerySmsTemplate, "
-     "QuerySmsTemplateList, SendBatchSms, SendCardSms, SendSms, UpdateSmsSign, UpdateSmsTemplate"),
+     "AddShortUrl, AddSmsSign, AddSmsTemplate, CheckMobilesCardSupport, CreateSmsSign, CreateSmsTemplate, "
+     "DeleteShortUrl, DeleteSmsSign, DeleteSmsTemplate, GetSmsSign, GetSmsTemplate, GetSmsTemplateList, "
+     "ModifySmsSign, ModifySmsTemplate, QuerySendDetails, QuerySendStatistics, QueryShortUrl, QuerySmsSign, "
+     "QuerySmsSignList, QuerySmsTemplate, QuerySmsTemplateList, SendBatchSms, SendCardSms, SendSms, UpdateSmsSign, "
+     "UpdateSmsTemplate"),
     ("unknown-error", "rules:\n  - match: {provider: dysms}\n    then: {error: isv.MOBILE_NUMBER_ILEGAL}\n",
      "3:19: rules/0/then/error: 'isv.MOBILE_NUMBER_ILEGAL' is not an error code of dysms (did you mean "
      "'isv.MOBILE_NUMBER_ILLEGAL'?); expected a code (or alias) of the provider's error table, see the README"),

@@ -1,5 +1,5 @@
 """The test-facing surface in one call: inspection API, accounts, number-auth tokens, the template/sign
-catalogue, clock, live feed, OpenAPI document, inbox.
+catalogue, short URLs, clock, live feed, OpenAPI document, inbox.
 
 Registered by `build_app` after the core admin routes and before the `/_emulator/{tail}` catch-all, so every
 route here wins over it. `tests/test_admin_openapi.py` checks each registered admin route is documented.
@@ -15,6 +15,7 @@ from emulator.admin.clock import setup_clock
 from emulator.admin.events import setup_events
 from emulator.admin.inspect import setup_inspection
 from emulator.admin.number_auth import setup_number_auth_admin
+from emulator.admin.shorturls import setup_short_urls_admin
 from emulator.admin.static import setup_static
 
 
@@ -25,4 +26,5 @@ def setup_surface(app: web.Application) -> None:
     setup_accounts(app)
     setup_number_auth_admin(app)
     setup_catalogue_admin(app)
+    setup_short_urls_admin(app)
     setup_static(app)

@@ -22,6 +22,7 @@ from emulator.core.messages import DEFAULT_STORE_BYTES, MessageStore
 from emulator.core.nonces import NonceCache
 from emulator.core.number_auth import NumberAuth
 from emulator.core.scheduler import Scheduler
+from emulator.core.shorturls import ShortUrls
 
 if TYPE_CHECKING:
     from emulator.core.outcomes import OutcomePolicy
@@ -55,6 +56,9 @@ class Backend:
         # each account's templates and signs (seeded from the fixtures) and their reviews
         self.catalogue = Catalogue(fixtures, self.clock, self.ids, self.scheduler)
         self.on_reset(self.catalogue.clear)
+        # each account's short URLs (AddShortUrl), reviewed by the catalogue's review policy
+        self.short_urls = ShortUrls(self.clock, self.ids, self.scheduler, self.catalogue)
+        self.on_reset(self.short_urls.clear)
         # dypnsapi number authentication: minted tokens, H5 sessions, verify schemes and every exchange
         self.number_auth = NumberAuth(self.clock, self.ids)
         self.on_reset(self.number_auth.clear)
@@ -97,18 +101,22 @@ class Backend:
     def delete_account(self, name: str) -> None:
         """Remove a run-time account (the pytest plugin's per-test ones): its credentials, codes and limit
         windows go; its messages stay in the (bounded) store, so the inbox still shows what a failed test
-        sent. Raises KeyError (no such account) or ValueError (a fixture account)."""
+        sent. Raises KeyError (no such account) or ValueError (a fixture account). Its short URLs go too: no
+        one can query them any more, and per-test accounts would otherwise pile them up."""
         self.accounts.remove(name)
         self.codes.forget_account(name)
         self.limits.forget_account(name)
         self.number_auth.forget_account(name)
+        self.short_urls.forget_account(name)
 
     def forget_account(self, name: str) -> None:
         """`reset?what=messages` for one account only: a test on a shared emulator must not wipe its
-        neighbours' messages, so it forgets its own messages, codes, limit windows, reports and catalogue instead."""
+        neighbours' messages, so it forgets its own messages, codes, limit windows, reports, catalogue and short
+        URLs instead."""
         self.messages.forget_account(name)
         self.codes.forget_account(name)
         self.limits.forget_account(name)
         self.callbacks.forget_account(name)
         self.catalogue.forget_account(name)
+        self.short_urls.forget_account(name)
         self.number_auth.forget_account(name)

@@ -31,7 +31,8 @@ SCHEMA_VERSION = 1
 CHECKPOINT_INTERVAL = 1.0
 #: Row tables: each is `(key TEXT PRIMARY KEY, data TEXT)` except messages and jobs, keyed by integers.
 #: Balances have a table of their own: every send changes one, and a number is cheaper to write than an account.
-TABLES = ("messages", "jobs", "accounts", "balances", "sts", "codes", "limits", "catalogue", "number_auth")
+TABLES = ("messages", "jobs", "accounts", "balances", "sts", "codes", "limits", "catalogue", "number_auth",
+          "short_urls")
 _INTEGER_KEYED = frozenset({"messages", "jobs"})
 
 

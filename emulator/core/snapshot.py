@@ -19,6 +19,8 @@ from emulator.core.catalogue import book_from_json, book_json
 from emulator.core.codes import IssuedCode
 from emulator.core.messages import Message
 from emulator.core.persistence import Snapshot
+from emulator.core.shorturls import book_from_json as short_urls_from_json
+from emulator.core.shorturls import book_json as short_urls_json
 
 if TYPE_CHECKING:
     from emulator.core.backend import Backend
@@ -99,6 +101,13 @@ def catalogue_row(backend: Backend, account: str) -> tuple[str, str] | None:
     return account, _dumps(book_json(backend.catalogue.book(account)))
 
 
+def short_urls_row(backend: Backend, account: str) -> tuple[str, str] | None:
+    """An account's short URLs and today's creation times (None once it is forgotten)."""
+    if account not in backend.short_urls.accounts():
+        return None
+    return account, _dumps(short_urls_json(backend.short_urls.book(account)))
+
+
 def number_auth_row(backend: Backend, key: str) -> tuple[str, str] | None:
     """A minted token, H5 session, account's verify schemes or recorded exchange (None once it is gone)."""
     data = backend.number_auth.row(key)
@@ -172,6 +181,10 @@ def restore(backend: Backend, snapshot: Snapshot) -> dict[str, int]:
     for account, data in snapshot.table("catalogue"):
         backend.catalogue.restore_book(account, book_from_json(data))
     counts["catalogue"] = len(snapshot.table("catalogue"))
+
+    for account, data in snapshot.table("short_urls"):
+        backend.short_urls.restore_book(account, short_urls_from_json(data))
+    counts["short_urls"] = len(snapshot.table("short_urls"))
 
     for key, data in snapshot.table("number_auth"):
         backend.number_auth.restore_row(key, data)

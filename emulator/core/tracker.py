@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from emulator.core.messages import Message
     from emulator.core.scheduler import Job
 
-SECTIONS = ("accounts", "balances", "sts", "codes", "limits", "catalogue", "number_auth", "jobs")
+SECTIONS = ("accounts", "balances", "sts", "codes", "limits", "catalogue", "short_urls", "number_auth", "jobs")
 
 
 class ChangeTracker:
@@ -47,6 +47,7 @@ class ChangeTracker:
         self._codes: set[Hashable] = set()
         self._limits: set[Hashable] = set()
         self._catalogue: set[str] = set()
+        self._short_urls: set[str] = set()
         self._number_auth: set[str] = set()
         self._full: set[str] = set()
         self._last_message_id = last_message_id
@@ -86,6 +87,7 @@ class ChangeTracker:
         _after(b.limits, "record", lambda key, *a, **k: self._mark(self._limits, key))
         _after(b.limits, "clear", lambda *a, **k: self.mark_sections("limits"))
         b.catalogue.on_change(lambda account: self._mark(self._catalogue, account))
+        b.short_urls.on_change(lambda account: self._mark(self._short_urls, account))
         b.number_auth.subscribe(lambda key: self.mark_sections("number_auth") if key is None
                                 else self._mark(self._number_auth, key))
         _after(b, "reset", lambda *a, **k: self.mark_all())
@@ -157,6 +159,8 @@ class ChangeTracker:
                  lambda key: rows.limits_row(b, key))
         _section(changes, "catalogue", "catalogue" in full, self._catalogue, b.catalogue.accounts,
                  lambda account: rows.catalogue_row(b, account))
+        _section(changes, "short_urls", "short_urls" in full, self._short_urls, b.short_urls.accounts,
+                 lambda account: rows.short_urls_row(b, account))
         _section(changes, "number_auth", "number_auth" in full, self._number_auth, b.number_auth.keys,
                  lambda key: rows.number_auth_row(b, key))
         meta = rows.meta_values(b)

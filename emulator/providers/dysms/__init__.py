@@ -12,7 +12,7 @@ from emulator.protocols.aliyun.product import (
     given,
     numbers_in,
 )
-from emulator.providers.dysms import actions, signs, templates
+from emulator.providers.dysms import actions, shorturls, signs, templates
 from emulator.providers.dysms.catalog import REAL_ACTIONS
 from emulator.providers.dysms.errors import DYSMS_ERRORS
 from emulator.providers.dysms.params import (
@@ -57,4 +57,5 @@ def build() -> AliyunProduct:
          Param("PageIndex", True, "int"), Param("PageSize", True, "int"), Param("TemplateType", kind="int"))))
     templates.register(product)
     signs.register(product)
+    shorturls.register(product)
     return product

@@ -67,6 +67,15 @@ CATALOGUE_REFUSALS: dict[tuple[str, str], str] = {
     ("sign", "exists"): "isv.SIGN_NAME_ILLEGAL",
 }
 
+#: The code and text each refusal of the short-URL book (`ShortUrlError.reason`) answers with. No source
+#: documents codes for short URLs, so these are the nearest documented ones (docs/protocol-notes.md, "Short URLs").
+SHORT_URL_REFUSALS: dict[str, tuple[str, str]] = {
+    "missing": ("isv.INVALID_PARAMETERS", "短链不存在"),
+    "days": ("isv.INVALID_PARAMETERS", "短链有效期超过范围"),
+    "daily_cap": ("isv.BUSINESS_LIMIT_CONTROL", "短链每日生成数量超过限制"),
+    "stored_cap": ("isv.BUSINESS_LIMIT_CONTROL", "短链数量超过限制"),
+}
+
 #: Receipt codes QuerySendDetails and SmsReport show.
 DELIVERED = "DELIVERED"
 DEFAULT_FAILURE = "MN:0001"      # 空号: the number does not exist
