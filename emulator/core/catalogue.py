@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from emulator.core.books import AccountBooks
 from emulator.core.clock import VirtualClock, china_date_str, china_time_str
 from emulator.core.fixtures import Fixtures, Sign, Template
 from emulator.core.ids import RandomSource
@@ -93,31 +94,24 @@ class Book:
         return self.templates if kind == "template" else self.signs
 
 
-class Catalogue:
+class Catalogue(AccountBooks[Book]):
     def __init__(self, fixtures: Fixtures, clock: VirtualClock, ids: RandomSource, scheduler: Scheduler) -> None:
+        super().__init__(self._fixture_book)
         self._fixtures = fixtures
         self._clock = clock
         self._ids = ids
         self._scheduler = scheduler
-        self._books: dict[str, Book] = {}
         self._listeners: list[ReviewListener] = []
         #: the scenario engine's review rules, when it has any (the core does not know scenarios)
         self.reviewer: Reviewer | None = None
-        self._changed: list[Callable[[str], None]] = []
         scheduler.on(REVIEW_JOB, self._run_review)
 
     # Books ---------------------------------------------------------------------------------------------------
 
-    def book(self, account: str) -> Book:
-        book = self._books.get(account)
-        if book is None:
-            book = self._books[account] = Book(
-                templates={t.code: t for (p, _), t in self._fixtures.templates.items() if p == PROVIDER},
-                signs={s.name: s for (p, _), s in self._fixtures.signs.items() if p == PROVIDER})
-        return book
-
-    def accounts(self) -> list[str]:
-        return list(self._books)
+    def _fixture_book(self, account: str) -> Book:
+        """A new account's catalogue: the fixtures' dysmsapi templates and signs."""
+        return Book(templates={t.code: t for (p, _), t in self._fixtures.templates.items() if p == PROVIDER},
+                    signs={s.name: s for (p, _), s in self._fixtures.signs.items() if p == PROVIDER})
 
     def template(self, account: str, code: str) -> Template | None:
         return self.book(account).templates.get(code)
@@ -125,27 +119,8 @@ class Catalogue:
     def sign(self, account: str, name: str) -> Sign | None:
         return self.book(account).signs.get(name)
 
-    def clear(self) -> None:
-        """Every account back to the fixtures' catalogue and the default policy (a reset)."""
-        self._books.clear()
-
-    def forget_account(self, account: str) -> None:
-        self._books.pop(account, None)
-        self._touch(account)
-
-    def restore_book(self, account: str, book: Book) -> None:
-        self._books[account] = book
-
-    def on_change(self, hook: Callable[[str], None]) -> None:
-        """Persistence follows changes per account through this."""
-        self._changed.append(hook)
-
     def on_review(self, listener: ReviewListener) -> None:
         self._listeners.append(listener)
-
-    def _touch(self, account: str) -> None:
-        for hook in self._changed:
-            hook(account)
 
     def set_policy(self, account: str, policy: ReviewPolicy) -> None:
         self.book(account).policy = policy

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from emulator.core.books import AccountBooks
 from emulator.core.clock import VirtualClock, china_time_str
 from emulator.core.ids import RandomSource
 from emulator.core.scheduler import Scheduler
@@ -93,26 +93,16 @@ class Book:
     creations: list[float] = field(default_factory=list)
 
 
-class ShortUrls:
+class ShortUrls(AccountBooks[Book]):
     def __init__(self, clock: VirtualClock, ids: RandomSource, scheduler: Scheduler, catalogue: Catalogue) -> None:
+        super().__init__(lambda account: Book())
         self._clock = clock
         self._ids = ids
         self._scheduler = scheduler
         self._catalogue = catalogue
-        self._books: dict[str, Book] = {}
-        self._changed: list[Callable[[str], None]] = []
         scheduler.on(REVIEW_JOB, self._run_review)
 
     # Books ---------------------------------------------------------------------------------------------------
-
-    def book(self, account: str) -> Book:
-        book = self._books.get(account)
-        if book is None:
-            book = self._books[account] = Book()
-        return book
-
-    def accounts(self) -> list[str]:
-        return list(self._books)
 
     def get(self, account: str, short_url: str) -> ShortUrl | None:
         book = self._books.get(account)
@@ -125,25 +115,6 @@ class ShortUrls:
             if item is not None:
                 return account, item
         return None
-
-    def clear(self) -> None:
-        """Every account's short URLs go (a reset)."""
-        self._books.clear()
-
-    def forget_account(self, account: str) -> None:
-        self._books.pop(account, None)
-        self._touch(account)
-
-    def restore_book(self, account: str, book: Book) -> None:
-        self._books[account] = book
-
-    def on_change(self, hook: Callable[[str], None]) -> None:
-        """Persistence follows changes per account through this."""
-        self._changed.append(hook)
-
-    def _touch(self, account: str) -> None:
-        for hook in self._changed:
-            hook(account)
 
     # Creating and deleting ---------------------------------------------------------------------------------
 
