@@ -13,12 +13,14 @@ Short URLs are unique across accounts, so the visit and review name only the sho
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
 from emulator.admin.api import BACKEND_KEY, PREFIX, json_object, problem, reply
-from emulator.core.shorturls import DECISIONS, ShortUrlError
+from emulator.core.backend import Backend
+from emulator.core.shorturls import DECISIONS, ShortUrl, ShortUrlError
 
 BASE = f"{PREFIX}/short-urls"
 _STATUS = {"missing": 404, "not_audit": 409, "not_effective": 409, "decision": 400}
@@ -54,14 +56,7 @@ async def visit(request: web.Request) -> web.Response:
     if not isinstance(short_url, str) or not _optional_string(body, "visitor", VISITOR_LENGTH):
         return problem(400, 'body must be {"short_url": str, '
                             f'"visitor"?: str of at most {VISITOR_LENGTH} characters}}')
-    found = backend.short_urls.find(short_url)
-    if found is None:
-        return problem(404, f"no short URL {short_url[:100]!r}")
-    try:
-        item = backend.short_urls.visit(found[0], short_url, body.get("visitor"))
-    except ShortUrlError as exc:
-        return _refused(exc)
-    return reply({"account": found[0], **item.to_json(backend.clock.now())})
+    return _act(backend, short_url, lambda account: backend.short_urls.visit(account, short_url, body.get("visitor")))
 
 
 async def review(request: web.Request) -> web.Response:
@@ -72,11 +67,18 @@ async def review(request: web.Request) -> web.Response:
             or not _optional_string(body, "reason", REASON_LENGTH):
         return problem(400, 'body must be {"short_url": str, "decision": "approve"|"reject", '
                             f'"reason"?: str of at most {REASON_LENGTH} characters}}')
+    return _act(backend, short_url,
+                lambda account: backend.short_urls.decide(account, short_url, decision, body.get("reason") or ""))
+
+
+def _act(backend: Backend, short_url: str, change: Callable[[str], ShortUrl]) -> web.Response:
+    """Apply `change` to the short URL's owning account: 404 when nobody has it, the refusal's status when the
+    change is refused, else the short URL as it is now (with its account)."""
     found = backend.short_urls.find(short_url)
     if found is None:
         return problem(404, f"no short URL {short_url[:100]!r}")
     try:
-        item = backend.short_urls.decide(found[0], short_url, decision, body.get("reason") or "")
+        item = change(found[0])
     except ShortUrlError as exc:
         return _refused(exc)
     return reply({"account": found[0], **item.to_json(backend.clock.now())})
