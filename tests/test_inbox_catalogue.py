@@ -7,7 +7,7 @@ from alibabacloud_dysmsapi20170525 import models as m
 from alibabacloud_dysmsapi20170525.client import Client as Dysms
 
 from tests.conftest import admin, tea_config
-from tests.test_inbox_ui import browser, open_inbox, page  # noqa: F401 (fixtures)
+from tests.test_inbox_ui import browser, open_tab, page  # noqa: F401 (fixtures)
 
 
 def _create(server, name: str, content: str = "您的订单${order}已发货。") -> str:
@@ -24,12 +24,7 @@ def _status(server, code: str) -> str:
 
 
 def open_catalogue_tab(page, server) -> None:  # noqa: F811 (page is a fixture)
-    from playwright.sync_api import expect
-
-    open_inbox(page, server)
-    page.click("#tab-catalogue")
-    expect(page.locator("#view-catalogue")).to_be_visible()
-    expect(page.locator("#view-messages")).to_be_hidden()
+    open_tab(page, server, "catalogue")
 
 
 def test_approve_and_reject_from_the_tab_are_what_the_sdk_sees(page, emulator):  # noqa: F811 (page is a fixture)

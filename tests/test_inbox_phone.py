@@ -9,16 +9,11 @@ from alibabacloud_dypnsapi20170525 import models as pns
 from alibabacloud_dypnsapi20170525.client import Client as Dypns
 
 from tests.conftest import tea_config
-from tests.test_inbox_ui import browser, open_inbox, page  # noqa: F401 (fixtures)
+from tests.test_inbox_ui import browser, open_tab, page  # noqa: F401 (fixtures)
 
 
 def open_phone_tab(page, server) -> None:  # noqa: F811 (page is a fixture)
-    from playwright.sync_api import expect
-
-    open_inbox(page, server)
-    page.click("#tab-phone")
-    expect(page.locator("#view-phone")).to_be_visible()
-    expect(page.locator("#view-messages")).to_be_hidden()
+    open_tab(page, server, "phone")
 
 
 def test_the_authorisation_page_mints_a_token_the_back_end_exchanges(page, emulator):  # noqa: F811 (page is a fixture)

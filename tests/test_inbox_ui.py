@@ -68,6 +68,16 @@ def open_inbox(page, server: EmulatorServer, query: str = "") -> None:
     expect(page.locator("#live")).to_have_attribute("data-state", "live")   # the live feed is connected
 
 
+def open_tab(page, server: EmulatorServer, view: str) -> None:
+    """The inbox, then one of its tabs: its view shown, the messages' hidden."""
+    from playwright.sync_api import expect
+
+    open_inbox(page, server)
+    page.click(f"#tab-{view}")
+    expect(page.locator(f"#view-{view}")).to_be_visible()
+    expect(page.locator("#view-messages")).to_be_hidden()
+
+
 def send_sms(server: EmulatorServer, code: str, phone: str = PHONE) -> None:
     client = Dysms(tea_config(server))
     resp = client.send_sms(SendSmsRequest(phone_numbers=phone, sign_name="阿里云短信测试",

@@ -283,30 +283,25 @@ def test_only_the_newest_message_is_kept(sms_emulator):
     run(pytester).assert_outcomes(passed=1)
 
 
-def test_the_readme_example_runs_as_written(pytester):
-    """The ten-line example a new user copies from the README must pass as it stands."""
+def _readme_example(heading: str) -> str:
+    """The first Python example under `heading` in the README, as a user would copy it."""
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## In your pytest suite"):]
-    example = section[section.index("```python") + len("```python"):section.index("```\n", section.index("```python"))]
-    assert "def test_" in example and len(example.strip().splitlines()) <= 10
-    pytester.makepyfile(test_readme=example)
-    run(pytester).assert_outcomes(passed=1)
+    section = readme[readme.index(heading):]
+    start = section.index("```python") + len("```python")
+    return section[start:section.index("```\n", start)]
 
 
-def test_the_readme_one_click_login_example_runs_as_written(pytester):
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### dypnsapi: one-click login and number verification"):]
-    example = section[section.index("```python") + len("```python"):section.index("```\n", section.index("```python"))]
-    assert "def test_" in example and "login_token" in example
-    pytester.makepyfile(test_readme=example)
-    run(pytester).assert_outcomes(passed=1)
-
-
-def test_the_readme_template_review_example_runs_as_written(pytester):
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### dysmsapi: templates and signs, with their review"):]
-    example = section[section.index("```python") + len("```python"):section.index("```\n", section.index("```python"))]
-    assert "def test_" in example and "approve_template" in example
+@pytest.mark.parametrize(("heading", "uses"), [
+    ("## In your pytest suite", "wait_for_code"),
+    ("### dypnsapi: one-click login and number verification", "login_token"),
+    ("### dysmsapi: templates and signs, with their review", "approve_template"),
+])
+def test_the_readme_examples_run_as_written(pytester, heading, uses):
+    """The examples a new user copies from the README must pass as they stand."""
+    example = _readme_example(heading)
+    assert "def test_" in example and uses in example
+    if heading == "## In your pytest suite":
+        assert len(example.strip().splitlines()) <= 10          # the first one a user sees stays short
     pytester.makepyfile(test_readme=example)
     run(pytester).assert_outcomes(passed=1)
 
