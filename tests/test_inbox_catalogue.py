@@ -61,7 +61,10 @@ def test_the_policy_is_set_from_the_tab(page, emulator):  # noqa: F811 (page is 
 
     open_catalogue_tab(page, emulator)
     page.select_option("#review-mode", "immediate")
-    page.click("#review-apply")
+    # the click only starts the PUT: read the policy back once the page has had its answer
+    with page.expect_response(lambda r: "review-policy" in r.url and r.request.method == "PUT") as answered:
+        page.click("#review-apply")
+    assert answered.value.ok
     expect(page.locator("#review-error")).to_be_hidden()
     status, catalogue = admin(emulator, "GET", "/_emulator/catalogue")
     assert status == 200 and catalogue["policy"]["mode"] == "immediate"
