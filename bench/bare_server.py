@@ -30,4 +30,9 @@ async def main(port: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1])))
+    if len(sys.argv) > 2 and sys.argv[2] == "uvloop":     # the same loop as the emulator it is compared with
+        import uvloop
+
+        uvloop.run(main(int(sys.argv[1])))
+    else:
+        asyncio.run(main(int(sys.argv[1])))

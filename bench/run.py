@@ -69,12 +69,16 @@ def pinned(cmd: list[str], cpu: str) -> list[str]:
     return (["taskset", "-c", cpu] if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1 else []) + cmd
 
 
+#: The event loop both servers run on (`--loop`): ratios compare the emulator and the bare handler on the same one.
+LOOP = "asyncio"
+
+
 def start(target: str, port: int) -> tuple[subprocess.Popen, float]:
     if target == "bare":
-        cmd = [sys.executable, str(HERE / "bare_server.py"), str(port)]
+        cmd = [sys.executable, str(HERE / "bare_server.py"), str(port), LOOP]
     else:
         cmd = [sys.executable, "-m", "emulator", "serve", "--port", str(port), "--quiet",
-               "--fixtures", str(HERE / "fixtures")]
+               "--fixtures", str(HERE / "fixtures"), "--loop", LOOP]
     started = time.perf_counter()
     proc = subprocess.Popen(pinned(cmd, "0"), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}/" + ("_emulator/health" if target == "emulator" else "")
@@ -208,7 +212,11 @@ def main() -> int:
     parser.add_argument("--connections", type=int, action="append", help="repeatable; default 1 and 50")
     parser.add_argument("--skip-memory", action="store_true", help="leave out the 150,000-message memory run")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
+                        help="the event loop of both servers (uvloop: pip install uvloop)")
     args = parser.parse_args()
+    global LOOP
+    LOOP = args.loop
     if not shutil.which("wrk"):
         print("wrk is needed (Debian: apt-get install wrk)", file=sys.stderr)
         return 2
@@ -230,7 +238,8 @@ def main() -> int:
     mem = None if args.skip_memory else memory(send_rate)
     start_emulator, start_bare = startup_time("emulator"), startup_time("bare")
 
-    print(f"\nwrk {args.duration:g} s per run; server pinned to CPU 0, wrk to CPU 1; {os.cpu_count()} CPUs\n")
+    print(f"\nwrk {args.duration:g} s per run; server pinned to CPU 0, wrk to CPU 1; {os.cpu_count()} CPUs; "
+          f"{LOOP} event loop\n")
     header = f"{'workload':<24} {'c':>3} {'bare req/s':>11} {'emu req/s':>10} {'ratio':>6} {'p50 ms':>7} " \
              f"{'p99 ms':>7} {'bare p99':>8} {'p99/bare':>8} {'CPU us/req':>10} {'non-2xx':>7}"
     print(header)

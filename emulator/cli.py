@@ -10,6 +10,8 @@ import signal
 import sqlite3
 import sys
 import time
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from emulator import __version__
 from emulator.core.fixtures import FixtureError
@@ -52,6 +54,8 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
                         help="MiB the stored messages may hold before the oldest are pruned (default 256)")
     parser.add_argument("--max-body", type=int, metavar="BYTES",
                         help="larger request bodies are refused in the provider's error shape (default 1 MiB)")
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"),
+                        help="the event loop (default asyncio; uvloop: pip install 'sms-emulator[speed]')")
     parser.add_argument("--quiet", action="store_true", default=None, help="no per-request log lines")
     parser.add_argument("--log-format", choices=("text", "json"), help="json: one JSON object per line on stdout")
     parser.add_argument("--tls", action="store_true", default=None,
@@ -87,18 +91,29 @@ def main(argv: list[str] | None = None) -> int:
             return healthcheck.run(settings, args.timeout)
         settings = Settings.from_env().merge(host=args.host, port=args.port, fixtures=args.fixtures,
                                              scenario=args.scenario, seed=args.seed, store_cap=args.store_cap,
-                                             store_mb=args.store_mb,
+                                             store_mb=args.store_mb, loop=args.loop,
                                              max_body=args.max_body, callback_ca=args.callback_ca,
                                              quiet=args.quiet, log_format=args.log_format, tls=args.tls,
                                              tls_port=args.tls_port, cert=args.cert, key=args.key,
                                              ca_out=args.ca_out, db=args.db,
                                              allowed_hosts=",".join(args.allowed_host) if args.allowed_host else None)
-        return asyncio.run(_serve(settings))
+        return run_on_loop(lambda: _serve(settings), settings.loop)
     except CONFIG_ERRORS as exc:
         print(f"sms-emulator: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 0
+
+
+def run_on_loop(main: Callable[[], Coroutine[Any, Any, int]], loop: str) -> int:
+    """`asyncio.run(main())` on the chosen event loop: uvloop when asked for and installed (else one line, exit 2)."""
+    if loop == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            raise ValueError("--loop uvloop needs uvloop: pip install 'sms-emulator[speed]' (or uvloop)") from None
+        return uvloop.run(main())
+    return asyncio.run(main())
 
 
 def _one_line(exc: BaseException) -> str:

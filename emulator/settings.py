@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 ENV_PREFIX = "SMS_EMULATOR_"
+LOOPS = ("asyncio", "uvloop")
 
 
 @dataclass
@@ -19,6 +20,7 @@ class Settings:
     store_cap: int = 100_000           # messages kept before the oldest are pruned
     store_mb: int = 256                # MiB the stored messages may hold before the oldest are pruned
     max_body: int = 1024 * 1024        # bytes; larger bodies are refused with the provider's error shape
+    loop: str = "asyncio"              # asyncio | uvloop (pip install 'sms-emulator[speed]')
     log_level: str = "info"
     quiet: bool = False                # no per-request log lines
     log_format: str = "text"           # text | json (one JSON object per line on stdout)
@@ -61,6 +63,8 @@ class Settings:
                 raise ValueError(f"--tls-port {self.tls_port} is --port too: HTTP and HTTPS need a port each")
         if self.store_cap < 1:
             raise ValueError(f"store cap {self.store_cap} (--store-cap, {ENV_PREFIX}STORE_CAP) must be at least 1")
+        if self.loop not in LOOPS:
+            raise ValueError(f"event loop {self.loop!r} (--loop, {ENV_PREFIX}LOOP); expected one of {', '.join(LOOPS)}")
         if self.store_mb < 1:
             raise ValueError(f"store size {self.store_mb} MiB (--store-mb, {ENV_PREFIX}STORE_MB) must be at least 1")
         if self.max_body < 1024:

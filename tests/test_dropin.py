@@ -211,3 +211,27 @@ def test_the_proxy_variables_alone_are_enough_for_a_stock_client(both):
     run = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["ok", "ok"]
+
+
+# The event loop ---------------------------------------------------------------------------------------------
+
+def test_the_emulator_runs_on_uvloop_when_asked(tmp_path):
+    pytest.importorskip("uvloop")
+    cli = serve(tmp_path, "--loop", "uvloop")
+    with cli:
+        client = Dysms(_config(endpoint=f"127.0.0.1:{cli.port}", protocol="http"))
+        _send(client, "13900002021", "8888")
+        status, body = cli.get("/_emulator/messages?phone=13900002021")
+        assert status == 200 and [m["code"] for m in body["messages"]] == ["8888"]
+
+
+def test_uvloop_missing_is_one_sentence_saying_what_to_install(monkeypatch):
+    import sys
+
+    from emulator.cli import run_on_loop
+
+    monkeypatch.setitem(sys.modules, "uvloop", None)      # as if it were not installed
+    with pytest.raises(ValueError, match=r"--loop uvloop needs uvloop: pip install 'sms-emulator\[speed\]'"):
+        run_on_loop(lambda: pytest.fail("nothing may start"), "uvloop")
+    with pytest.raises(ValueError, match=r"event loop 'trio' \(--loop, SMS_EMULATOR_LOOP\)"):
+        Settings(loop="trio")
