@@ -13,7 +13,7 @@ by the whole duration) and is repeated with more.
 Printed: throughput and its ratio to the bare handler, p50/p99 latency and their ratio to the bare handler's,
 server CPU per request (while wrk ran, including the deliveries the sends cause), resident memory with
 100,000 stored messages and after half as many again (the store keeps --store-cap, 100,000 by default), and
-start-up time to the first answered request.
+start-up time to the first answered request, and what the pytest plugin's fixture adds to a test session.
 """
 
 from __future__ import annotations
@@ -205,6 +205,39 @@ def startup_time(target: str, tries: int = 5) -> float:
     return sorted(times)[len(times) // 2]
 
 
+PLUGIN_TEST = """
+def test_with_the_emulator(sms_emulator):
+    assert sms_emulator.messages() == []
+"""
+BARE_TEST = """
+def test_without_it():
+    assert True
+"""
+
+
+def pytest_session(test: str, tries: int = 3) -> float:
+    """Wall time of a whole `pytest` run of one test (median of `tries`), in a directory of its own, with the
+    emulator's plugin as the only one: the test extras' own plugins (hypothesis, schemathesis) take ~4 s to
+    import, which is theirs, not ours, and would drown the figure."""
+    times = []
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "test_one.py").write_text(test)
+        for _ in range(tries):
+            started = time.perf_counter()
+            subprocess.run(pinned([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                   "-p", "emulator.admin.pytest_plugin", "test_one.py"], "0"),
+                           cwd=folder, env=env, check=True, capture_output=True)
+            times.append(time.perf_counter() - started)
+    return sorted(times)[len(times) // 2]
+
+
+def plugin_startup() -> tuple[float, float]:
+    """A pytest session whose one test takes the plugin's `sms_emulator` fixture, and the same session whose
+    test takes none: the difference is what the fixture costs a test suite (the plugin is loaded in both)."""
+    return pytest_session(PLUGIN_TEST), pytest_session(BARE_TEST)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per measurement")
@@ -237,6 +270,7 @@ def main() -> int:
                      and r.workload == "SendSms ACS3"), default=3000.0)
     mem = None if args.skip_memory else memory(send_rate)
     start_emulator, start_bare = startup_time("emulator"), startup_time("bare")
+    with_plugin, without_plugin = plugin_startup()
 
     print(f"\nwrk {args.duration:g} s per run; server pinned to CPU 0, wrk to CPU 1; {os.cpu_count()} CPUs; "
           f"{LOOP} event loop\n")
@@ -253,6 +287,9 @@ def main() -> int:
                   f"{emu.cpu_us_per_req:>10.0f} {emu.non_2xx:>7}")
     print(f"\nstart-up to first answered request: emulator {start_emulator * 1000:.0f} ms "
           f"(bare aiohttp {start_bare * 1000:.0f} ms), median of 5")
+    print(f"pytest session of one test using the sms_emulator fixture: {with_plugin * 1000:.0f} ms "
+          f"(without the fixture {without_plugin * 1000:.0f} ms: the fixture costs "
+          f"{(with_plugin - without_plugin) * 1000:.0f} ms), median of 3")
     if mem:
         print(f"resident memory: {mem['idle_mb']:.0f} MiB idle, {mem['rss_at_100k_mb']:.0f} MiB with "
               f"{mem['messages_at_100k']:,} messages stored, {mem['rss_at_150k_sent_mb']:.0f} MiB after "
@@ -260,7 +297,10 @@ def main() -> int:
               f"peak {mem['peak_mb']:.0f} MiB")
     if args.json:
         Path(args.json).write_text(json.dumps({"results": [asdict(r) for r in results.values()],
-                                               "startup_s": start_emulator, "memory": mem}, indent=2))
+                                               "startup_s": start_emulator,
+                                               "pytest_session_s": {"with_fixture": with_plugin,
+                                                                    "without_fixture": without_plugin},
+                                               "memory": mem}, indent=2))
     return 0
 
 

@@ -83,11 +83,24 @@ def onecloud_send(host: str, i: int, now: float) -> str:
     return _raw("GET", target, [("Host", host), ("Authorization", "testappsecret")])
 
 
+def get_sms_template(host: str, i: int, now: float) -> str:
+    """The management half: reading a template from the catalogue (review status, reason, content)."""
+    return acs3(host, "GetSmsTemplate", {"TemplateCode": "SMS_462056166"}, now)
+
+
+def get_auth_token(host: str, i: int, now: float) -> str:
+    """The number-authentication half: an H5 page asking for its one-click-login token pair."""
+    return acs3(host, "GetAuthToken", {"Url": f"https://shop.example.com/login/{i}", "Origin": "https://shop.example.com",
+                                       "SceneCode": "FC100000000000001", "BizType": "1"}, now)
+
+
 WORKLOADS: dict[str, Callable[[str, int, float], str]] = {
     "SendSms ACS3": send_sms(acs3),
     "SendSms RPC v1": send_sms(rpc_v1),
     "SendSmsVerifyCode+Check": verify_code_pair,
     "1oc send": onecloud_send,
+    "GetSmsTemplate": get_sms_template,
+    "GetAuthToken": get_auth_token,
 }
 
 
