@@ -30,7 +30,11 @@ class InputError(ValueError):
 def loads_json(text: str | bytes, max_depth: int = MAX_DEPTH) -> Any:
     """`json.loads` without NaN/Infinity, with integers within 64 bits and nesting at most `max_depth` deep."""
     try:
-        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float, parse_int=_bounded_int)
+        if not isinstance(text, str):
+            text = text.decode(json.detect_encoding(text), "surrogatepass")     # as json.loads reads bytes
+        if text.startswith("\ufeff"):
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        value = _DECODER.decode(text)
     except RecursionError:
         raise InputError(f"nested more than {max_depth} levels deep") from None
     if depth_exceeds(value, max_depth):
@@ -96,3 +100,8 @@ def _bounded_int(text: str) -> int:
     if len(digits) > 19 or not -MAX_INT - 1 <= int(text) <= MAX_INT:
         raise InputError(f"the integer {text[:24]}{'...' if len(text) > 24 else ''} is larger than 64 bits")
     return int(text)
+
+
+#: Built once: `json.loads` with hooks builds a new decoder (and its scanner) on every call, and every
+#: SendSms's TemplateParam is parsed here.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float, parse_int=_bounded_int)
