@@ -140,9 +140,13 @@ class OneCloudGateway:
         return answer(OK_CODE, OK_MESSAGE, mid)
 
 
+#: Built once: `json.dumps` with options builds a new encoder on every call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def answer(code: int, msg: str, mid: str) -> web.Response:
     """The gateway's one answer shape; HTTP 200 whatever `code` says."""
-    body = json.dumps({"code": code, "msg": msg, "mid": mid}, ensure_ascii=False)
+    body = _ENCODER.encode({"code": code, "msg": msg, "mid": mid})
     return web.Response(body=body.encode(), status=200, headers={"Content-Type": CONTENT_TYPE})
 
 
