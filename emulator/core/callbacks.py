@@ -121,11 +121,14 @@ class CallbackDispatcher:
         """`trust`: a PEM file of CAs that HTTPS receivers' certificates may also be signed by (a test
         receiver's own CA), besides the system's."""
         self.clock = clock
-        self._tls = ssl.create_default_context()
+        # The system's trust store takes ~25 ms to load: on the first report, not at every start. A CA file of
+        # the user's is read now: a bad one is one clear line at start, not a failure per report later.
+        self._tls: ssl.SSLContext | None = None
         if trust:
+            self._tls = ssl.create_default_context()
             try:
                 self._tls.load_verify_locations(cafile=trust)
-            except (OSError, ssl.SSLError) as exc:   # at start: one clear line, not a failure per report later
+            except (OSError, ssl.SSLError) as exc:
                 raise ValueError(f"cannot read {trust} as CA certificates for report receivers: {exc}") from None
         self.scheduler = scheduler
         self._defaults = (float(timeout), tuple(float(s) for s in backoff))
@@ -244,6 +247,8 @@ class CallbackDispatcher:
     def _client(self) -> tuple[aiohttp.ClientSession, asyncio.Semaphore]:
         """Created on first use: a ClientSession must be made inside the running loop."""
         if self._session is None or self._session.closed:
+            if self._tls is None:
+                self._tls = ssl.create_default_context()
             connector = aiohttp.TCPConnector(limit=MAX_CONCURRENT, force_close=True, ssl=self._tls)
             self._session = aiohttp.ClientSession(connector=connector, trust_env=False,
                                                   headers={"User-Agent": USER_AGENT})
