@@ -29,6 +29,7 @@ _CODE_ALPHABETS = {
     7: string.digits + string.ascii_letters,
 }
 _B64 = string.ascii_letters + string.digits + "+/"
+_ALNUM = string.ascii_letters + string.digits
 
 
 class RandomSource:
@@ -96,11 +97,12 @@ class RandomSource:
         return "".join(self._rng.choice(alphabet) for _ in range(length))
 
     def token(self, length: int) -> str:
-        """Base64-looking opaque text for STS tokens and secrets."""
-        return "".join(self._rng.choice(_B64) for _ in range(length))
+        """Base64-looking opaque text for STS tokens and secrets. `choices`, not a `choice` per character: a
+        120-character H5 JwtToken took ~40 us that way, a sixth of a GetAuthToken."""
+        return "".join(self._rng.choices(_B64, k=length))
 
     def alnum(self, length: int) -> str:
-        return "".join(self._rng.choice(string.ascii_letters + string.digits) for _ in range(length))
+        return "".join(self._rng.choices(_ALNUM, k=length))
 
     def uniform(self, low: float, high: float) -> float:
         return self._rng.uniform(low, high)
