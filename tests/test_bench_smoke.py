@@ -41,7 +41,7 @@ def test_every_workload_runs_and_every_request_is_accepted(tmp_path):
     assert workloads == {(w, t) for w in WORKLOADS for t in ("bare", "emulator")}
     for run in report["results"]:
         assert run["requests"] > 0 and run["non_2xx"] == 0, run
-    assert 0 < report["startup_s"] < 10
+    assert 0 < report["startup_s"] < 10 and 0 < report["startup_defaults_s"] < 10
     assert "ratio" in result.stdout and "start-up to first answered request" in result.stdout
     sessions = report["pytest_session_s"]
     assert sessions["without_fixture"] > 0 and 0 < sessions["with_fixture"] < 30
