@@ -18,7 +18,7 @@ from emulator.core.fixtures import FixtureError
 from emulator.core.persistence import PersistenceError
 from emulator.ops.tls_material import TlsError
 from emulator.scenarios.loader import ScenarioError
-from emulator.settings import Settings
+from emulator.settings import LOOPS, Settings
 
 #: Problems with the configuration: reported at start in one line, exit status 2.
 CONFIG_ERRORS = (FixtureError, ScenarioError, PersistenceError, TlsError, sqlite3.Error, ValueError, OSError)
@@ -54,7 +54,7 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
                         help="MiB the stored messages may hold before the oldest are pruned (default 256)")
     parser.add_argument("--max-body", type=int, metavar="BYTES",
                         help="larger request bodies are refused in the provider's error shape (default 1 MiB)")
-    parser.add_argument("--loop", choices=("asyncio", "uvloop"),
+    parser.add_argument("--loop", choices=LOOPS,
                         help="the event loop (default asyncio; uvloop: pip install 'sms-emulator[speed]')")
     parser.add_argument("--quiet", action="store_true", default=None, help="no per-request log lines")
     parser.add_argument("--log-format", choices=("text", "json"), help="json: one JSON object per line on stdout")
