@@ -12,11 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
-
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, generate_latest
-from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
-from prometheus_client.registry import Collector
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from emulator.core.backend import Backend
@@ -29,19 +25,15 @@ MAX_SERIES = 2000
 
 
 class Metrics:
-    content_type = CONTENT_TYPE_LATEST
+    """prometheus_client is imported at the first scrape, not at every start: ~10 ms of start-up, for a page
+    most runs never ask for."""
 
     def __init__(self, backend: Backend) -> None:
-        self.registry = CollectorRegistry()
-        r = self.registry
+        self._backend = backend
         self._requests = _RequestStats()
-        r.register(self._requests)
-        self.callbacks = Counter("sms_emulator_callbacks", "Report POSTs to applications, by report kind and "
-                                 "result (delivered, retrying, gave_up)", ["kind", "result"], registry=r)
-        stored = Gauge("sms_emulator_messages_stored", "Messages held in the message store", registry=r)
-        stored.set_function(lambda: len(backend.messages))
-        pending = Gauge("sms_emulator_callbacks_pending", "Reports queued for their next attempt", registry=r)
-        pending.set_function(lambda: len(backend.scheduler.pending("callback")))
+        #: (kind, result) -> report POSTs, counted in plain numbers like the requests
+        self._attempts: dict[tuple[str, str], int] = {}
+        self._registry: Any = None
         backend.callbacks.subscribe(self.observe_attempt)
 
     def observe_request(self, provider: str, action: str, code: str, seconds: float) -> None:
@@ -49,13 +41,46 @@ class Metrics:
 
     def observe_attempt(self, attempt: Attempt) -> None:
         result = "delivered" if attempt.ok else ("retrying" if attempt.next_try is not None else "gave_up")
-        self.callbacks.labels(attempt.kind, result).inc()
+        key = (attempt.kind, result)
+        self._attempts[key] = self._attempts.get(key, 0) + 1
+
+    @property
+    def content_type(self) -> str:
+        from prometheus_client import CONTENT_TYPE_LATEST
+
+        return CONTENT_TYPE_LATEST
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        from prometheus_client import CollectorRegistry, generate_latest
+
+        if self._registry is None:
+            self._registry = CollectorRegistry()
+            self._registry.register(self._requests)
+            self._registry.register(_ServiceStats(self._backend, self._attempts))
+        return generate_latest(self._registry)
 
 
-class _RequestStats(Collector):
+class _ServiceStats:
+    """Report POSTs by kind and result, and the store's and the report queue's sizes, read when scraped."""
+
+    def __init__(self, backend: Backend, attempts: dict[tuple[str, str], int]) -> None:
+        self._backend, self._attempts = backend, attempts
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        callbacks = CounterMetricFamily("sms_emulator_callbacks", "Report POSTs to applications, by report kind "
+                                        "and result (delivered, retrying, gave_up)", labels=["kind", "result"])
+        for labels, count in self._attempts.items():
+            callbacks.add_metric(list(labels), count)
+        yield callbacks
+        yield GaugeMetricFamily("sms_emulator_messages_stored", "Messages held in the message store",
+                                value=len(self._backend.messages))
+        yield GaugeMetricFamily("sms_emulator_callbacks_pending", "Reports queued for their next attempt",
+                                value=len(self._backend.scheduler.pending("callback")))
+
+
+class _RequestStats:
     """`sms_emulator_requests_total` and `sms_emulator_request_duration_seconds`, kept as plain counts."""
 
     def __init__(self) -> None:
@@ -76,7 +101,9 @@ class _RequestStats(Collector):
         latency[0][bisect_left(BUCKETS, seconds)] += 1
         latency[1] += seconds
 
-    def collect(self) -> Iterator[Metric]:
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
+
         requests = CounterMetricFamily("sms_emulator_requests", "Provider API requests answered, by provider, "
                                        "action and the provider's result code", labels=["provider", "action", "code"])
         for labels, count in self._counts.items():
