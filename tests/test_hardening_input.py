@@ -183,6 +183,19 @@ def test_deep_batch_json_is_the_providers_invalid_json_error(emulator):
     assert body.code in ("isv.INVALID_JSON_PARAM", "isv.MOBILE_NUMBER_ILLEGAL"), body
 
 
+def test_json_nesting_bound_is_exact_and_brackets_in_strings_do_not_count():
+    from emulator.core import bounds
+
+    limit = bounds.MAX_DEPTH
+    assert bounds.loads_json("[" * limit + "]" * limit) is not None
+    with pytest.raises(bounds.InputError, match=f"nested more than {limit} levels deep"):
+        bounds.loads_json("[" * (limit + 1) + "]" * (limit + 1))
+    with pytest.raises(bounds.InputError):
+        bounds.loads_json('{"a": ' * (limit + 1) + "1" + "}" * (limit + 1))
+    brackets = "{[" * limit
+    assert bounds.loads_json(json.dumps({"code": brackets})) == {"code": brackets}
+
+
 @pytest.mark.parametrize("path", ["/_emulator/clock/advance", "/_emulator/accounts", "/_emulator/inbound"])
 def test_deep_json_to_an_admin_body_is_a_400(emulator, path: str):
     status, kind, body = _raw(emulator, "POST", path, b"[" * 100_000 + b"]" * 100_000)
