@@ -14,6 +14,7 @@ from emulator.app import TUNNEL_KEY, build_app, build_backend
 from emulator.core.backend import Backend
 from emulator.ops.connections import guard_connections
 from emulator.ops.setup import TLS_KEY
+from emulator.protocols.fastpath import fast_root
 from emulator.settings import Settings
 
 #: SendSms carries up to 1000 numbers in the query string (~14 KB), beyond aiohttp's default 8 KB request line.
@@ -48,6 +49,8 @@ async def start_site(app: web.Application, host: str, port: int,
     runner = web.AppRunner(app, access_log=None, handle_signals=False, max_line_size=MAX_LINE,
                            max_field_size=MAX_LINE, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
+    assert runner.server is not None
+    runner.server.request_handler = fast_root(app, runner.server.request_handler)   # SDK calls skip routing
     guard_connections(runner)    # bounded connections, the longest idle shed first; quiet accept errors
     tls = app.get(TLS_KEY)
     main = web.TCPSite(runner, host, port, reuse_address=True,

@@ -26,6 +26,7 @@ from aiohttp import web
 
 from emulator.admin.api import PREFIX, problem
 from emulator.core.callbacks import ADMIN_TARGET, USER_AGENT
+from emulator.protocols.fastpath import admin_only
 
 #: Methods a page can make change nothing by the admin API's own rules (GET never changes state).
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -127,6 +128,7 @@ def setup_guard(app: web.Application, hosts: Iterable[str]) -> None:
     built-in ones)."""
     policy = HostPolicy(hosts)
 
+    @admin_only
     @web.middleware
     async def guard_admin(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path.startswith(PREFIX):

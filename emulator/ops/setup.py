@@ -24,6 +24,7 @@ from emulator.ops.metrics import Metrics
 from emulator.ops.outcome import OUTCOME_KEY, Outcome
 from emulator.ops.persist import DurableState
 from emulator.ops.tls_material import TlsMaterial
+from emulator.protocols.fastpath import admin_only
 from emulator.settings import Settings
 
 log = logging.getLogger("sms_emulator.requests")
@@ -91,6 +92,7 @@ def _provider_entry(metrics: Metrics, durable: DurableState | None) -> Callable[
 def _admin_commits(durable: DurableState) -> Callable[..., Awaitable[web.StreamResponse]]:
     """With `--db`, an admin request's changes are committed before its answer, like a provider request's."""
 
+    @admin_only
     @web.middleware
     async def commit_admin(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not request.path.startswith(PREFIX):
