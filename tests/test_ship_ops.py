@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from typing import Any
@@ -299,3 +300,24 @@ def test_sigterm_exits_within_seconds_with_a_hang_and_a_long_latency_in_flight(t
     assert status == 200 and json.loads(body)["code"] == 200           # answered, not dropped
     assert isinstance(results["13912340001"], OSError) or "RemoteDisconnected" in repr(results["13912340001"])
     assert b"Traceback" not in cli.err
+
+
+def test_a_default_start_leaves_the_heavy_optional_imports_for_later():
+    """Start-up stays under 300 ms partly because metrics, TLS, schema checks and fake data import their
+    libraries when first used; a default start that answers a request must not pull them in."""
+    script = (
+        "import asyncio, sys, urllib.request\n"
+        "from emulator.app import build_app\n"
+        "from emulator.server import start_site\n"
+        "from emulator.settings import Settings\n"
+        "async def main():\n"
+        "    runner, port, _ = await start_site(build_app(Settings().merge()), '127.0.0.1', 0)\n"
+        "    url = f'http://127.0.0.1:{port}/_emulator/health'\n"
+        "    await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=10).read())\n"
+        "    await runner.cleanup()\n"
+        "asyncio.run(main())\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'prometheus_client', 'jsonschema', 'cryptography', 'faker'}))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                         env=clean_env(), check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
