@@ -3,6 +3,7 @@ answer exactly as the routed path would, and never skip anything a provider requ
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 
@@ -15,16 +16,11 @@ from emulator.settings import Settings
 UNSIGNED = "/?Action=SendSms&Version=2017-05-25&Format=JSON&PhoneNumbers=13900000001"
 
 
-def _read_response(sock: socket.socket) -> bytes:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        data += sock.recv(65536)
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                  if line.lower().startswith(b"content-length:"))
-    while len(body) < length:
-        body += sock.recv(65536)
-    return head + b"\r\n\r\n" + body
+def _answer(sock: socket.socket) -> tuple[int, object]:
+    """The next response on a kept-alive connection, read by the standard library's HTTP parser."""
+    response = http.client.HTTPResponse(sock)
+    response.begin()
+    return response.status, json.loads(response.read())
 
 
 def test_expect_100_continue_on_the_providers_path_is_still_answered(emulator):
@@ -38,10 +34,8 @@ def test_expect_100_continue_on_the_providers_path_is_still_answered(emulator):
         interim = sock.recv(65536)
         assert interim.startswith(b"HTTP/1.1 100 Continue"), interim
         sock.sendall(body)
-        answer = _read_response(sock)
-    status = answer.split(b"\r\n", 1)[0]
-    payload = json.loads(answer.partition(b"\r\n\r\n")[2])
-    assert status.startswith(b"HTTP/1.1 4"), answer
+        status, payload = _answer(sock)
+    assert 400 <= status < 500, (status, payload)
     assert set(payload) >= {"Code", "Message", "RequestId"} and payload["Code"] != "OK", payload
 
 
@@ -50,7 +44,7 @@ def test_a_provider_request_on_a_keep_alive_connection_after_an_admin_one(emulat
     with socket.create_connection((emulator.host, emulator.port), timeout=10) as sock:
         for target in ("/_emulator/health", UNSIGNED, "/_emulator/messages", UNSIGNED):
             sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {emulator.endpoint}\r\n\r\n".encode())
-            answer = json.loads(_read_response(sock).partition(b"\r\n\r\n")[2])
+            _, answer = _answer(sock)
             if target.startswith("/_emulator/"):
                 assert "Code" not in answer, answer
             else:
